@@ -1,0 +1,1 @@
+"""HTTP ingest service: validates security events and makes them durable."""

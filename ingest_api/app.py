@@ -1,0 +1,88 @@
+"""The Starlette application and the lifespan that owns its clients."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ingest_api import routes_events, routes_health
+from ingest_api.dispatch import EventDispatcher
+from ingest_api.kafka_publisher import KafkaPublisher
+from ingest_api.openapi import openapi_document
+from ingest_api.problems import HttpProblem
+from ingest_api.request_id import RequestIdMiddleware
+from ingest_api.settings import IngestApiSettings
+from ingest_api.state import AppState
+from shared.errors import StoreUnavailable
+from shared.repository import GraphRepository, create_driver
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: IngestApiSettings) -> Starlette:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, AppState]]:
+        driver = create_driver(settings)
+        publisher = KafkaPublisher(settings) if settings.use_kafka else None
+        probe: asyncio.Task[None] | None = None
+        try:
+            repository = GraphRepository(driver, settings.neo4j_database)
+            try:
+                await repository.ensure_schema()
+            except StoreUnavailable:
+                # Kafka mode can still take events; the direct path retries the schema.
+                log.warning("Neo4j unreachable at start-up")
+            if publisher is not None:
+                await publisher.connect()
+                probe = asyncio.create_task(publisher.probe_forever(), name="kafka-probe")
+            dispatcher = EventDispatcher(repository, publisher, settings.fallback_enabled)
+            yield {"app": AppState(settings, repository, publisher, dispatcher)}
+        finally:
+            if probe is not None:
+                probe.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await probe
+            if publisher is not None:
+                await publisher.close()
+            await driver.close()
+
+    routes = [
+        Route("/events", routes_events.post_event, methods=["POST"]),
+        Route("/events", routes_events.list_events, methods=["GET"]),
+        Route("/events/batch", routes_events.post_batch, methods=["POST"]),
+        Route("/events/{event_id:str}", routes_events.get_event, methods=["GET"]),
+        Route("/health", routes_health.health, methods=["GET"]),
+        Route("/health/ready", routes_health.ready, methods=["GET"]),
+        Route("/health/kafka", routes_health.kafka_health, methods=["GET"]),
+        Route("/health/neo4j", routes_health.neo4j_health, methods=["GET"]),
+        Route("/metrics", _metrics, methods=["GET"]),
+        Route("/openapi.json", _openapi, methods=["GET"]),
+    ]
+    return Starlette(
+        routes=routes,
+        middleware=[Middleware(RequestIdMiddleware)],
+        exception_handlers={HttpProblem: _problem_response},
+        lifespan=lifespan,
+    )
+
+
+async def _problem_response(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HttpProblem)
+    return exc.response()
+
+
+async def _openapi(request: Request) -> JSONResponse:
+    return JSONResponse(openapi_document())
+
+
+async def _metrics(request: Request) -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

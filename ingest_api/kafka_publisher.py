@@ -1,0 +1,142 @@
+"""The Kafka path of ingest_api: an idempotent producer behind a circuit breaker."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
+
+from ingest_api.breaker import CircuitBreaker
+from ingest_api.settings import IngestApiSettings
+from shared.errors import BlueprintError
+from shared.kafka_codec import EventRecord
+from shared.kafka_topics import ensure_topics
+
+log = logging.getLogger(__name__)
+
+
+class KafkaUnavailable(BlueprintError):
+    """Kafka did not acknowledge in time; the outcome of the send is unknown."""
+
+    retriable = True
+
+
+class KafkaPublisher:
+    """Owns the producer. `publish` returns only once Kafka acknowledged (acks=all).
+
+    aiokafka can wait forever on a dead broker with idempotence on (send and stop), so
+    every wait here has its own deadline, and a producer that failed is replaced rather
+    than trusted again.
+    """
+
+    def __init__(self, settings: IngestApiSettings) -> None:
+        self._settings = settings
+        self._producer: AIOKafkaProducer | None = None
+        self._connect_lock = asyncio.Lock()
+        self.breaker = CircuitBreaker(settings.breaker_failure_threshold)
+
+    @property
+    def available(self) -> bool:
+        return self._producer is not None and not self.breaker.is_open
+
+    async def connect(self) -> bool:
+        """Make sure the topic exists and a producer is started; False if Kafka is down."""
+        async with self._connect_lock:
+            if self._producer is not None:
+                return True
+            s = self._settings
+            producer = AIOKafkaProducer(
+                bootstrap_servers=s.kafka_bootstrap_servers,
+                acks="all",
+                enable_idempotence=True,
+                linger_ms=s.kafka_linger_ms,
+                max_batch_size=s.kafka_max_batch_bytes,
+                request_timeout_ms=s.kafka_request_timeout_ms,
+            )
+            try:
+                async with asyncio.timeout(s.kafka_send_timeout_s):
+                    await ensure_topics(s, [s.kafka_topic_input])
+                    await producer.start()
+                    # Warm the topic's metadata so the first request does not wait for it.
+                    await producer.partitions_for(s.kafka_topic_input)
+            except (KafkaError, OSError, TimeoutError) as exc:
+                log.warning("Kafka not reachable: %s", type(exc).__name__)
+                await self._stop_producer(producer)
+                self.breaker.record_failure(asyncio.get_running_loop().time())
+                return False
+            self._producer = producer
+            self.breaker.record_success()
+            log.info("Kafka producer connected")
+            return True
+
+    async def publish(self, records: Sequence[EventRecord], request_id: str | None) -> None:
+        producer = self._producer
+        if producer is None or self.breaker.is_open:
+            raise KafkaUnavailable("Kafka circuit is open")
+        topic = self._settings.kafka_topic_input
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._settings.kafka_send_timeout_s
+        try:
+            # One coroutine queues the whole request, so the producer batches it and
+            # only one task waits per request rather than one per record.
+            async with asyncio.timeout_at(deadline):
+                pending = [
+                    await producer.send(
+                        topic, value=r.value(), key=r.key(), headers=r.headers(request_id)
+                    )
+                    for r in records
+                ]
+            done, not_done = await asyncio.wait(pending, timeout=max(0.0, deadline - loop.time()))
+        except (KafkaError, TimeoutError) as exc:
+            self._failed(loop.time())
+            raise KafkaUnavailable(f"Kafka send failed: {type(exc).__name__}") from exc
+        for future in not_done:
+            # Outcome unknown; the caller writes directly, which is safe because graph
+            # writes are idempotent if Kafka delivers these later after all.
+            future.add_done_callback(_consume_outcome)
+        errors = [f.exception() for f in done if f.exception() is not None]
+        if not_done or errors:
+            self._failed(loop.time())
+            reason = "timed out" if not_done else type(errors[0]).__name__
+            raise KafkaUnavailable(f"Kafka send {reason}")
+        self.breaker.record_success()
+
+    async def probe_forever(self) -> None:
+        """While the breaker is open, reconnect with a fresh producer every interval."""
+        interval = self._settings.breaker_probe_interval_s
+        while True:
+            await asyncio.sleep(interval)
+            if self.available:
+                continue
+            stale, self._producer = self._producer, None
+            if stale is not None:
+                await self._stop_producer(stale)
+            if await self.connect():
+                log.info("Kafka is back; leaving direct-write fallback")
+
+    async def close(self) -> None:
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            await self._stop_producer(producer)
+
+    def _failed(self, now: float) -> None:
+        was_open = self.breaker.is_open
+        self.breaker.record_failure(now)
+        if self.breaker.is_open and not was_open:
+            log.warning("Kafka circuit opened; writing directly to Neo4j")
+
+    async def _stop_producer(self, producer: AIOKafkaProducer) -> None:
+        # stop() flushes first; bound it, since a dead broker can make it wait forever.
+        try:
+            async with asyncio.timeout(self._settings.kafka_send_timeout_s):
+                await producer.stop()
+        except (KafkaError, OSError, TimeoutError) as exc:
+            log.warning("Kafka producer did not stop cleanly: %s", type(exc).__name__)
+
+
+def _consume_outcome(future: asyncio.Future[object]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.debug("late Kafka send failure after fallback: %r", future.exception())

@@ -1,0 +1,173 @@
+"""The /events endpoints."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from ingest_api.body import (
+    JSON_TYPES,
+    NDJSON_TYPES,
+    parse_json,
+    read_body,
+    require_media_type,
+    split_ndjson,
+)
+from ingest_api.dispatch import NothingDurable, Route
+from ingest_api.intake import AcceptedEvent, RejectedItem, accept_item
+from ingest_api.problems import HttpProblem, invalid
+from ingest_api.state import AppState
+from shared.repository import EventFilter
+from shared.timeparse import TimeParseError, parse_event_time
+
+MAX_PAGE = 500
+DEFAULT_PAGE = 50
+
+
+def app_state(request: Request) -> AppState:
+    state: AppState = request.state.app
+    return state
+
+
+def request_id(request: Request) -> str | None:
+    value: str | None = request.scope.get("state", {}).get("request_id")
+    return value
+
+
+async def post_event(request: Request) -> JSONResponse:
+    state = app_state(request)
+    require_media_type(request, JSON_TYPES)
+    item = parse_json(await read_body(request, state.settings.max_body_bytes))
+    result = accept_item(item, request.headers.get("idempotency-key"), datetime.now(UTC))
+    if isinstance(result, RejectedItem):
+        raise HttpProblem(422, "invalid_event", "the event is not valid", result.detail)
+    route = await _submit(state, [result], request_id(request))
+    return JSONResponse({"id": result.id, "event": result.record.event}, _status(route))
+
+
+async def post_batch(request: Request) -> JSONResponse:
+    state = app_state(request)
+    kind = require_media_type(request, JSON_TYPES | NDJSON_TYPES)
+    body = await read_body(request, state.settings.max_batch_bytes)
+    items = _batch_items(body, kind in NDJSON_TYPES)
+    limit = state.settings.max_batch_items
+    if len(items) > limit:
+        raise HttpProblem(413, "too_many_items", f"a batch holds at most {limit} events")
+    if not items:
+        raise HttpProblem(422, "empty_batch", "the batch holds no events", [invalid((), "empty")])
+
+    key = request.headers.get("idempotency-key")
+    received_at = datetime.now(UTC)
+    results: list[dict[str, Any]] = []
+    accepted: list[AcceptedEvent] = []
+    for index, item in enumerate(items):
+        outcome = (
+            item
+            if isinstance(item, RejectedItem)
+            else accept_item(item, f"{key}:{index}" if key else None, received_at)
+        )
+        if isinstance(outcome, RejectedItem):
+            results.append({"index": index, "status": "rejected", "detail": outcome.detail})
+        else:
+            accepted.append(outcome)
+            results.append({"index": index, "status": "accepted", "id": outcome.id})
+
+    if not accepted:
+        return JSONResponse({"accepted": 0, "rejected": len(items), "results": results}, 422)
+    route = await _submit(state, accepted, request_id(request))
+    body_out = {
+        "accepted": len(accepted),
+        "rejected": len(items) - len(accepted),
+        "route": route,
+        "results": results,
+    }
+    return JSONResponse(body_out, _status(route))
+
+
+async def list_events(request: Request) -> JSONResponse:
+    state = app_state(request)
+    query = request.query_params
+    filters = EventFilter(
+        class_uid=_int_param(query.get("class_uid"), "class_uid", 0, 999_999),
+        since=_time_param(query.get("since"), "since"),
+        until=_time_param(query.get("until"), "until"),
+        entity=query.get("entity") or None,
+    )
+    limit = _int_param(query.get("limit"), "limit", 1, MAX_PAGE) or DEFAULT_PAGE
+    try:
+        page = await state.repository.list_events(filters, query.get("cursor") or None, limit)
+    except ValueError:
+        raise HttpProblem(
+            422, "invalid_query", "bad cursor", [invalid(("query", "cursor"), "invalid cursor")]
+        ) from None
+    return JSONResponse({"items": page.items, "next_cursor": page.next_cursor})
+
+
+async def get_event(request: Request) -> JSONResponse:
+    state = app_state(request)
+    event = await state.repository.get_event(request.path_params["event_id"])
+    if event is None:
+        raise HttpProblem(404, "not_found", "no event with this id")
+    return JSONResponse(event)
+
+
+async def _submit(state: AppState, events: list[AcceptedEvent], req_id: str | None) -> Route:
+    try:
+        return await state.dispatcher.submit(events, req_id)
+    except NothingDurable:
+        retry_after = str(state.settings.retry_after_s)
+        raise HttpProblem(
+            503,
+            "unavailable",
+            "the event could not be stored; nothing was written, retry later",
+            headers={"Retry-After": retry_after},
+        ) from None
+
+
+def _status(route: Route) -> int:
+    return 202 if route == "kafka" else 201
+
+
+def _batch_items(body: bytes, ndjson: bool) -> list[Any]:
+    if not ndjson:
+        data = parse_json(body)
+        if not isinstance(data, list):
+            raise HttpProblem(
+                422, "invalid_batch", "body must be a JSON array", [invalid((), "not an array")]
+            )
+        return data
+    items: list[Any] = []
+    for line in split_ndjson(body):
+        try:
+            items.append(orjson.loads(line))
+        except orjson.JSONDecodeError as exc:
+            items.append(RejectedItem([invalid((), f"malformed JSON line: {exc}")]))
+    return items
+
+
+def _int_param(raw: str | None, name: str, low: int, high: int) -> int | None:
+    if raw is None or raw == "":
+        return None
+    if not raw.lstrip("-").isdigit() or not low <= int(raw) <= high:
+        raise HttpProblem(
+            422,
+            "invalid_query",
+            f"{name} must be an integer",
+            [invalid(("query", name), f"must be an integer between {low} and {high}")],
+        )
+    return int(raw)
+
+
+def _time_param(raw: str | None, name: str) -> datetime | None:
+    if raw is None or raw == "":
+        return None
+    try:
+        return parse_event_time(raw)
+    except TimeParseError as exc:
+        raise HttpProblem(
+            422, "invalid_query", f"{name} {exc}", [invalid(("query", name), str(exc))]
+        ) from None

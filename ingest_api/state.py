@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ingest_api.dispatch import EventDispatcher
+from ingest_api.kafka_publisher import KafkaPublisher
+from ingest_api.settings import IngestApiSettings
+from shared.repository import GraphRepository
+
+
+@dataclass(frozen=True, slots=True)
+class AppState:
+    """Everything the lifespan opened, handed to the handlers as `request.state`."""
+
+    settings: IngestApiSettings
+    repository: GraphRepository
+    publisher: KafkaPublisher | None
+    dispatcher: EventDispatcher

@@ -1,0 +1,26 @@
+"""One root error type; `retriable` tells the caller whether trying again can help."""
+
+from __future__ import annotations
+
+
+class BlueprintError(Exception):
+    retriable: bool = False
+
+
+class SettingsError(BlueprintError):
+    """A configuration variable is missing or invalid; the service must not start."""
+
+
+class InvalidEvent(BlueprintError):
+    """The input can never become a graph event. `loc` is the field path inside the envelope."""
+
+    def __init__(self, loc: tuple[str | int, ...], msg: str) -> None:
+        super().__init__(f"{'.'.join(str(p) for p in loc) or '<root>'}: {msg}")
+        self.loc = loc
+        self.msg = msg
+
+
+class StoreUnavailable(BlueprintError):
+    """Neo4j could not be reached or refused the write for a reason that may pass."""
+
+    retriable = True

@@ -1,0 +1,59 @@
+"""What one event becomes in the graph: plain data, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
+
+Scalar = str | int | float | bool
+
+# Type labels an entity may carry. Anything else stays a plain :Entity with a `type`
+# property: labels cannot be parameterised safely in older Cypher, and an open set of
+# labels would let any client reshape the schema.
+ENTITY_LABELS: Final[frozenset[str]] = frozenset(
+    {"User", "IP", "Host", "Device", "Process", "File", "Domain", "Email", "Url", "Application"}
+)
+
+RELATIONSHIP_TYPES: Final[frozenset[str]] = frozenset(
+    {
+        "HAS_SOURCE",
+        "HAS_DESTINATION",
+        "HAS_PRINCIPAL",
+        "HAS_USER",
+        "ON_DEVICE",
+        "HAS_PROCESS",
+        "HAS_ACTOR_PROCESS",
+        "HAS_FILE",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    key: str
+    type: str
+    label: str | None
+    attrs: dict[str, Scalar]
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    rel: str
+    entity: Entity
+
+
+@dataclass(frozen=True, slots=True)
+class GraphEvent:
+    id: str
+    time: datetime
+    received_at: datetime
+    source_format: str
+    props: dict[str, Scalar]
+    raw: str
+    links: tuple[Link, ...]
+
+    @property
+    def rank(self) -> str:
+        """Total order over events (time, then id) that decides which attribute value wins."""
+        return f"{self.time.strftime('%Y-%m-%dT%H:%M:%S.%f')}|{self.id}"

@@ -1,0 +1,77 @@
+"""The Kafka record format: what ingest_api writes and graph_writer reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+import orjson
+
+from shared.errors import InvalidEvent
+
+SCHEMA_VERSION: Final = 1
+CONTENT_TYPE: Final = "application/json"
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    """A validated, normalized envelope with everything needed to rebuild its graph event."""
+
+    id: str
+    source_format: str
+    event: dict[str, Any] | str
+    received_at: datetime
+
+    def key(self) -> bytes:
+        return self.id.encode()
+
+    def value(self) -> bytes:
+        return orjson.dumps(
+            {
+                "schema_version": SCHEMA_VERSION,
+                "id": self.id,
+                "source_format": self.source_format,
+                "event": self.event,
+                "received_at": self.received_at.isoformat(),
+            }
+        )
+
+    def headers(self, request_id: str | None = None) -> list[tuple[str, bytes]]:
+        headers = [
+            ("content-type", CONTENT_TYPE.encode()),
+            ("schema-version", str(SCHEMA_VERSION).encode()),
+        ]
+        if request_id:
+            headers.append(("request-id", request_id.encode()))
+        return headers
+
+
+def decode_record(value: bytes | None) -> EventRecord:
+    """Raises InvalidEvent for anything that is not a record of a known schema version."""
+    if value is None:
+        raise InvalidEvent((), "record has no value")
+    try:
+        data = orjson.loads(value)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidEvent((), f"record value is not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise InvalidEvent((), "record value is not a JSON object")
+    if data.get("schema_version") != SCHEMA_VERSION:
+        raise InvalidEvent(
+            ("schema_version",), f"unsupported schema version {data.get('schema_version')!r}"
+        )
+    try:
+        event_id = data["id"]
+        source_format = data["source_format"]
+        event = data["event"]
+        received_at = datetime.fromisoformat(data["received_at"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InvalidEvent((), f"record is missing or has a bad field: {exc}") from None
+    if not isinstance(event_id, str) or not isinstance(source_format, str):
+        raise InvalidEvent((), "record id and source_format must be strings")
+    if not isinstance(event, dict | str):
+        raise InvalidEvent(("event",), "must be an object or a string")
+    if received_at.tzinfo is None:
+        raise InvalidEvent(("received_at",), "must carry a UTC offset")
+    return EventRecord(event_id, source_format, event, received_at)

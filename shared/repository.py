@@ -1,0 +1,244 @@
+"""The Neo4j side: schema, the batched idempotent write, and the reads.
+
+Every query is a literal string; data only travels as parameters.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final, LiteralString
+
+import neo4j
+from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction
+from neo4j.exceptions import ClientError, DriverError, Neo4jError
+
+from shared.errors import BlueprintError, StoreUnavailable
+from shared.graph_model import GraphEvent
+from shared.settings import Neo4jSettings
+from shared.write_plan import dedupe_events, entity_rows, event_rows, link_rows
+
+SCHEMA: Final[tuple[LiteralString, ...]] = (
+    "CREATE CONSTRAINT event_id IF NOT EXISTS FOR (e:Event) REQUIRE e.id IS UNIQUE",
+    "CREATE CONSTRAINT entity_key IF NOT EXISTS FOR (n:Entity) REQUIRE n.key IS UNIQUE",
+    "CREATE INDEX event_time IF NOT EXISTS FOR (e:Event) ON (e.time)",
+    "CREATE INDEX event_class_uid IF NOT EXISTS FOR (e:Event) ON (e.class_uid)",
+)
+
+# `_batch` marks the nodes this transaction created, so only their entities are counted.
+_CREATE_EVENTS: Final = """
+UNWIND $events AS e
+MERGE (ev:Event {id: e.id})
+ON CREATE SET ev += e.props, ev.time = e.time, ev.received_at = e.received_at, ev._batch = $batch
+WITH ev WHERE ev._batch = $batch
+REMOVE ev._batch
+RETURN ev.id AS id
+"""
+
+# Counters add the batch's aggregate; times keep min/max; each attribute keeps the value
+# of the highest-ranked event that carried it. All three commute, so batches may land in
+# any order and the graph comes out the same.
+_UPSERT_ENTITIES: Final = """
+UNWIND $entities AS u
+MERGE (n:Entity {key: u.key})
+ON CREATE SET n.type = u.type, n.event_count = 0, n.first_seen = u.first_seen,
+              n.last_seen = u.last_seen
+SET n:$(u.labels),
+    n.event_count = n.event_count + u.count,
+    n.first_seen = CASE WHEN u.first_seen < n.first_seen THEN u.first_seen ELSE n.first_seen END,
+    n.last_seen = CASE WHEN u.last_seen > n.last_seen THEN u.last_seen ELSE n.last_seen END
+WITH n, u
+UNWIND u.attrs AS a
+WITH n, a, coalesce(n['_rank_' + a.name], '') < a.rank AS newer
+SET n[a.name] = CASE WHEN newer THEN a.value ELSE n[a.name] END,
+    n['_rank_' + a.name] = CASE WHEN newer THEN a.rank ELSE n['_rank_' + a.name] END
+"""
+
+_LINK: Final = """
+UNWIND $links AS l
+MATCH (ev:Event {id: l.event_id})
+MATCH (n:Entity {key: l.key})
+CREATE (ev)-[:$(l.rel)]->(n)
+"""
+
+_GET_EVENT: Final = """
+MATCH (ev:Event {id: $id})
+OPTIONAL MATCH (ev)-[r]->(n:Entity)
+WITH ev, r, n ORDER BY n.key, type(r)
+RETURN ev {.*} AS event,
+       [x IN collect(CASE WHEN n IS NULL THEN NULL ELSE {relationship: type(r), key: n.key,
+            type: n.type, labels: labels(n), properties: n {.*}} END) WHERE x IS NOT NULL] AS entities
+"""
+
+_LIST_EVENTS: Final = """
+CALL {
+  MATCH (ev:Event) WHERE $entity IS NULL RETURN ev
+  UNION
+  MATCH (:Entity {key: $entity})<--(ev:Event) RETURN ev
+}
+WITH DISTINCT ev
+WHERE ($class_uid IS NULL OR ev.class_uid = $class_uid)
+  AND ($since IS NULL OR ev.time >= $since)
+  AND ($until IS NULL OR ev.time < $until)
+  AND ($after_time IS NULL OR ev.time < $after_time
+       OR (ev.time = $after_time AND ev.id < $after_id))
+RETURN ev {.*} AS event
+ORDER BY ev.time DESC, ev.id DESC
+LIMIT $limit
+"""
+
+
+class WriteRejected(BlueprintError):
+    """Neo4j refused the data itself; retrying the same batch cannot succeed."""
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    created: int
+    already_present: int
+
+
+@dataclass(frozen=True, slots=True)
+class EventFilter:
+    class_uid: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    entity: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EventPage:
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+def create_driver(settings: Neo4jSettings) -> AsyncDriver:
+    return AsyncGraphDatabase.driver(
+        settings.neo4j_uri,
+        auth=(settings.neo4j_user, settings.neo4j_password.get_secret_value()),
+        max_connection_pool_size=settings.neo4j_max_pool_size,
+        connection_timeout=settings.neo4j_connect_timeout_s,
+        max_transaction_retry_time=settings.neo4j_write_timeout_s,
+    )
+
+
+class GraphRepository:
+    def __init__(self, driver: AsyncDriver, database: str) -> None:
+        self._driver = driver
+        self._database = database
+        self._schema_ready = False
+
+    async def ping(self) -> None:
+        try:
+            await self._driver.verify_connectivity()
+        except (DriverError, Neo4jError, OSError) as exc:
+            raise StoreUnavailable(f"Neo4j unreachable: {type(exc).__name__}") from exc
+
+    async def ensure_schema(self) -> None:
+        try:
+            async with self._driver.session(database=self._database) as session:
+                for statement in SCHEMA:
+                    await (await session.run(statement)).consume()
+        except (DriverError, Neo4jError, OSError) as exc:
+            raise StoreUnavailable(f"Neo4j schema setup failed: {type(exc).__name__}") from exc
+        self._schema_ready = True
+
+    async def write_events(self, events: Sequence[GraphEvent]) -> WriteResult:
+        """Write a batch in one transaction; safe to repeat, in any order, any number of times."""
+        unique = dedupe_events(events)
+        if not unique:
+            return WriteResult(0, 0)
+        if not self._schema_ready:
+            # The unique constraints are what make concurrent MERGEs safe: never write without.
+            await self.ensure_schema()
+        try:
+            async with self._driver.session(database=self._database) as session:
+                created = await session.execute_write(_write_batch, unique)
+        except ClientError as exc:
+            raise WriteRejected(f"Neo4j rejected the batch: {exc.code}") from exc
+        except (DriverError, Neo4jError, OSError) as exc:
+            raise StoreUnavailable(f"Neo4j write failed: {type(exc).__name__}") from exc
+        return WriteResult(created=created, already_present=len(unique) - created)
+
+    async def get_event(self, event_id: str) -> dict[str, Any] | None:
+        records, _, _ = await self._driver.execute_query(
+            _GET_EVENT, id=event_id, database_=self._database, routing_=neo4j.RoutingControl.READ
+        )
+        if not records:
+            return None
+        event = _event_out(records[0]["event"])
+        event["entities"] = [_entity_out(e) for e in records[0]["entities"]]
+        return event
+
+    async def list_events(self, filters: EventFilter, cursor: str | None, limit: int) -> EventPage:
+        after_time, after_id = decode_cursor(cursor) if cursor else (None, None)
+        records, _, _ = await self._driver.execute_query(
+            _LIST_EVENTS,
+            class_uid=filters.class_uid,
+            since=filters.since,
+            until=filters.until,
+            entity=filters.entity,
+            after_time=after_time,
+            after_id=after_id,
+            limit=limit,
+            database_=self._database,
+            routing_=neo4j.RoutingControl.READ,
+        )
+        items = [_event_out(r["event"]) for r in records]
+        next_cursor = None
+        if len(records) == limit:
+            last = records[-1]["event"]
+            next_cursor = encode_cursor(last["time"].to_native(), last["id"])
+        return EventPage(items, next_cursor)
+
+
+async def _write_batch(tx: AsyncManagedTransaction, events: list[GraphEvent]) -> int:
+    # A fresh token per attempt: execute_write may run this function again after a
+    # transient failure, and the rolled-back attempt must not be mistaken for this one.
+    batch = str(uuid.uuid4())
+    result = await tx.run(_CREATE_EVENTS, events=event_rows(events), batch=batch)
+    new_ids = {record["id"] async for record in result}
+    new_events = [e for e in events if e.id in new_ids]
+    if new_events:
+        await (await tx.run(_UPSERT_ENTITIES, entities=entity_rows(new_events))).consume()
+        await (await tx.run(_LINK, links=link_rows(new_events))).consume()
+    return len(new_events)
+
+
+def encode_cursor(time: datetime, event_id: str) -> str:
+    payload = json.dumps([time.isoformat(), event_id]).encode()
+    return base64.urlsafe_b64encode(payload).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    """Raises ValueError for anything that is not a cursor this service issued."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        time_text, event_id = json.loads(base64.urlsafe_b64decode(padded))
+        return datetime.fromisoformat(time_text), str(event_id)
+    except (ValueError, TypeError) as exc:
+        raise ValueError("invalid cursor") from exc
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "iso_format"):
+        return value.iso_format()
+    return value
+
+
+def _event_out(props: dict[str, Any]) -> dict[str, Any]:
+    out = {k: _plain(v) for k, v in props.items() if k != "raw"}
+    if "raw" in props:
+        out["event"] = json.loads(props["raw"])
+    return out
+
+
+def _entity_out(entity: dict[str, Any]) -> dict[str, Any]:
+    properties = {
+        k: _plain(v) for k, v in entity["properties"].items() if not k.startswith("_rank_")
+    }
+    return {**entity, "properties": properties}

@@ -1,0 +1,90 @@
+"""Turn a batch of GraphEvents into the parameters of the idempotent graph write.
+
+Pure, so the aggregation that keeps counters exact can be tested without a server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from shared.graph_model import GraphEvent, Scalar
+
+
+def dedupe_events(events: Iterable[GraphEvent]) -> list[GraphEvent]:
+    """Keep the first event per id, sorted by id so concurrent writers lock in one order."""
+    by_id: dict[str, GraphEvent] = {}
+    for event in events:
+        by_id.setdefault(event.id, event)
+    return [by_id[event_id] for event_id in sorted(by_id)]
+
+
+def event_rows(events: Sequence[GraphEvent]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": e.id,
+            "props": {**e.props, "raw": e.raw},
+            "time": e.time,
+            "received_at": e.received_at,
+        }
+        for e in events
+    ]
+
+
+@dataclass
+class _EntityUpdate:
+    key: str
+    type: str
+    label: str | None
+    count: int = 0
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    # attribute name -> (rank of the event that carried it, value)
+    attrs: dict[str, tuple[str, Scalar]] = field(default_factory=dict)
+
+
+def entity_rows(new_events: Sequence[GraphEvent]) -> list[dict[str, Any]]:
+    """One row per entity touched by the new events, with the batch's aggregate for it.
+
+    Each entity is counted once per event, however many relationships join them.
+    Each attribute keeps the value of the highest-ranked event that carried it, and its
+    rank, so the database can apply the same rule across batches in any order.
+    """
+    updates: dict[str, _EntityUpdate] = {}
+    for event in new_events:
+        rank = event.rank
+        for entity in {link.entity.key: link.entity for link in event.links}.values():
+            update = updates.get(entity.key)
+            if update is None:
+                update = updates[entity.key] = _EntityUpdate(entity.key, entity.type, entity.label)
+            update.count += 1
+            if update.first_seen is None or event.time < update.first_seen:
+                update.first_seen = event.time
+            if update.last_seen is None or event.time > update.last_seen:
+                update.last_seen = event.time
+            for name, value in entity.attrs.items():
+                held = update.attrs.get(name)
+                if held is None or rank > held[0]:
+                    update.attrs[name] = (rank, value)
+    return [
+        {
+            "key": u.key,
+            "type": u.type,
+            "labels": [u.label] if u.label else [],
+            "count": u.count,
+            "first_seen": u.first_seen,
+            "last_seen": u.last_seen,
+            "attrs": [{"name": n, "rank": r, "value": v} for n, (r, v) in sorted(u.attrs.items())],
+        }
+        for u in sorted(updates.values(), key=lambda u: u.key)
+    ]
+
+
+def link_rows(new_events: Sequence[GraphEvent]) -> list[dict[str, str]]:
+    return [
+        {"event_id": event.id, "rel": link.rel, "key": link.entity.key}
+        for event in new_events
+        for link in event.links
+    ]
