@@ -1,0 +1,145 @@
+# Shared helpers for deploy/local/*.sh. Sourced, not executed.
+# shellcheck shell=bash
+
+BG_DEPLOY_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+BG_CACHE_DIR="${BG_CACHE_DIR:-$BG_DEPLOY_DIR/.cache}"
+BG_LOCAL_DIR="${BG_LOCAL_DIR:-$BG_DEPLOY_DIR/.run}"
+
+# Pinned versions; must match what fetch.sh passes to the poms.
+KAFKA_VERSION="${KAFKA_VERSION:-3.9.1}"
+NEO4J_VERSION="${NEO4J_VERSION:-5.26.30}"
+KAFKA_LIB_DIR="$BG_CACHE_DIR/kafka-$KAFKA_VERSION/lib"
+NEO4J_LIB_DIR="$BG_CACHE_DIR/neo4j-$NEO4J_VERSION/lib"
+
+START_TIMEOUT="${BG_START_TIMEOUT:-120}"
+STOP_TIMEOUT="${BG_STOP_TIMEOUT:-30}"
+
+log() { printf '[%s] %s\n' "${SVC:-local}" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+java_bin() {
+  if [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/java" ]]; then
+    printf '%s\n' "$JAVA_HOME/bin/java"
+  elif command -v java >/dev/null 2>&1; then
+    command -v java
+  else
+    die "no java found (set JAVA_HOME or put java on PATH)"
+  fi
+}
+
+# Exit 0 if something accepts TCP connections on 127.0.0.1:$1.
+port_open() {
+  timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null
+}
+
+# Exit 0 if PID $1 exists and is not a zombie.
+alive() {
+  local state
+  kill -0 "$1" 2>/dev/null || return 1
+  state="$(sed -E 's/^[0-9]+ \(.*\) ([A-Za-z]).*/\1/' "/proc/$1/stat" 2>/dev/null || true)"
+  [[ -n "$state" && "$state" != Z && "$state" != X ]]
+}
+
+# Exit 0 if $1 is a live process whose command line contains $2
+# (guards against acting on a recycled PID).
+pid_matches() {
+  local pid="$1" needle="$2"
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+  alive "$pid" || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$needle"
+}
+
+read_pid() { [[ -f "$1" ]] && tr -dc '0-9' <"$1" || true; }
+
+# is_running PIDFILE MAINCLASS PORT -> 0 if recorded process is alive and port open.
+is_running() {
+  local pid
+  pid="$(read_pid "$1")"
+  pid_matches "$pid" "$2" && port_open "$3"
+}
+
+# launch LOGFILE PIDFILE CMD... : start CMD detached in its own session.
+launch() {
+  local out="$1" pidfile="$2"
+  shift 2
+  # setsid: new session, so the service survives this shell and its terminal;
+  # a non-leader background job makes setsid exec in place, so $! is the JVM.
+  nohup setsid "$@" </dev/null >>"$out" 2>&1 &
+  printf '%s\n' "$!" >"$pidfile"
+}
+
+# wait_ready NAME PIDFILE MAINCLASS PORT LOGFILE READY_REGEX TAILFILE
+wait_ready() {
+  local name="$1" pidfile="$2" main="$3" port="$4" logfile="$5" ready="$6" tailfile="$7"
+  local pid deadline=$((SECONDS + START_TIMEOUT))
+  pid="$(read_pid "$pidfile")"
+  [[ -n "$pid" ]] || { log "$name is not started (no pid file $pidfile)"; return 1; }
+  while ((SECONDS < deadline)); do
+    if ! pid_matches "$pid" "$main"; then
+      log "$name process ${pid:-?} exited during startup; last log lines ($tailfile):"
+      tail -n 40 "$tailfile" >&2 2>/dev/null || true
+      rm -f "$pidfile"
+      return 1
+    fi
+    if port_open "$port" && grep -qE "$ready" "$logfile" 2>/dev/null; then
+      log "$name ready on port $port (pid $pid)"
+      return 0
+    fi
+    sleep 0.5
+  done
+  log "$name not ready on port $port after ${START_TIMEOUT}s; last log lines ($tailfile):"
+  tail -n 40 "$tailfile" >&2 2>/dev/null || true
+  return 1
+}
+
+# stop_pid NAME PIDFILE MAINCLASS: SIGTERM, wait STOP_TIMEOUT, then SIGKILL.
+stop_pid() {
+  local name="$1" pidfile="$2" main="$3" pid deadline
+  pid="$(read_pid "$pidfile")"
+  if [[ -z "$pid" ]]; then
+    log "$name not running (no pid file)"
+    rm -f "$pidfile"
+    return 0
+  fi
+  if ! pid_matches "$pid" "$main"; then
+    log "$name not running (stale pid file, pid $pid)"
+    rm -f "$pidfile"
+    return 0
+  fi
+  log "stopping $name (pid $pid)"
+  kill -TERM "$pid" 2>/dev/null || true
+  deadline=$((SECONDS + STOP_TIMEOUT))
+  while alive "$pid" && ((SECONDS < deadline)); do
+    sleep 0.2
+  done
+  if alive "$pid"; then
+    log "$name did not stop within ${STOP_TIMEOUT}s, sending SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+    deadline=$((SECONDS + 10))
+    while alive "$pid" && ((SECONDS < deadline)); do sleep 0.1; done
+    alive "$pid" && die "$name (pid $pid) survived SIGKILL"
+  fi
+  rm -f "$pidfile"
+  log "$name stopped"
+}
+
+# status_of NAME PIDFILE MAINCLASS PORT
+status_of() {
+  local name="$1" pidfile="$2" main="$3" port="$4" pid
+  pid="$(read_pid "$pidfile")"
+  if pid_matches "$pid" "$main"; then
+    if port_open "$port"; then
+      echo "$name: running (pid $pid, port $port)"
+      return 0
+    fi
+    echo "$name: starting or unhealthy (pid $pid, port $port closed)"
+    return 1
+  fi
+  echo "$name: stopped"
+  return 3
+}
+
+need_libs() {
+  local dir="$1" what="$2"
+  [[ -f "$dir/.complete" ]] || "$BG_DEPLOY_DIR/fetch.sh" "$what"
+}

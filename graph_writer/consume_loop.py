@@ -1,0 +1,179 @@
+"""The consume-write-commit loop: offsets are committed only after Neo4j committed."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import TypeAlias
+
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import CommitFailedError, KafkaError
+from aiokafka.structs import ConsumerRecord
+
+from graph_writer import metrics
+from graph_writer.batch_write import Item, write_isolating_rejects
+from graph_writer.dead_letters import DeadLetterPublisher
+from graph_writer.offsets import next_offsets
+from graph_writer.settings import GraphWriterSettings
+from shared.errors import InvalidEvent, StoreUnavailable
+from shared.kafka_codec import decode_record
+from shared.mapping import to_graph_event
+from shared.repository import GraphRepository
+
+log = logging.getLogger(__name__)
+
+Record: TypeAlias = ConsumerRecord
+
+
+@dataclass
+class WriterStatus:
+    """What the health endpoints report; written only by the loop."""
+
+    consuming: bool = False
+    neo4j_ok: bool = False
+    assigned: set[TopicPartition] = field(default_factory=set)
+
+    @property
+    def ready(self) -> bool:
+        return self.consuming and self.neo4j_ok
+
+
+class _CommitOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Commit what is already written before a partition moves to another replica."""
+
+    def __init__(self, loop: ConsumeLoop) -> None:
+        self._loop = loop
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        await self._loop.commit_written(revoked)
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        self._loop.status.assigned = set(assigned)
+        log.info("partitions assigned: %s", sorted(tp.partition for tp in assigned))
+
+
+class ConsumeLoop:
+    def __init__(
+        self,
+        settings: GraphWriterSettings,
+        consumer: AIOKafkaConsumer,
+        repository: GraphRepository,
+        dead_letters: DeadLetterPublisher,
+        status: WriterStatus,
+    ) -> None:
+        self._settings = settings
+        self._consumer = consumer
+        self._repository = repository
+        self._dead_letters = dead_letters
+        self.status = status
+        # Written to Neo4j but not yet committed to Kafka.
+        self._written: dict[TopicPartition, int] = {}
+        # Next offset to process per partition, for the lag gauge.
+        self._positions: dict[TopicPartition, int] = {}
+
+    def listener(self) -> ConsumerRebalanceListener:
+        return _CommitOnRevoke(self)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Consume until `stop` is set; the batch in hand is finished and committed first."""
+        s = self._settings
+        self.status.consuming = True
+        while not stop.is_set():
+            batches = await self._consumer.getmany(
+                timeout_ms=s.writer_batch_wait_ms, max_records=s.writer_batch_size
+            )
+            records = [r for partition in batches.values() for r in partition]
+            if records:
+                metrics.RECORDS_CONSUMED.inc(len(records))
+                metrics.BATCH_SIZE.observe(len(records))
+                if not await self._process(records, stop):
+                    break
+                done = next_offsets(records)
+                self._written.update(done)
+                self._positions.update(done)
+                await self.commit_written(None)
+            self._report_lag()
+        self.status.consuming = False
+
+    async def commit_written(self, only: set[TopicPartition] | None) -> None:
+        assignment = self._consumer.assignment()
+        offsets = {
+            tp: offset
+            for tp, offset in self._written.items()
+            if tp in assignment and (only is None or tp in only)
+        }
+        if not offsets:
+            return
+        try:
+            await self._consumer.commit(offsets)
+        except CommitFailedError as exc:
+            # The group moved on; the new owner re-reads these records and the idempotent
+            # write makes the second delivery harmless.
+            log.warning("commit failed after a rebalance: %s", exc)
+        else:
+            for tp, offset in offsets.items():
+                metrics.COMMITTED_OFFSET.labels(str(tp.partition)).set(offset)
+        for tp in offsets:
+            self._written.pop(tp, None)
+
+    async def _process(self, records: list[Record], stop: asyncio.Event) -> bool:
+        """Write (or dead-letter) every record; False if stopped before that was done."""
+        items: list[Item[Record]] = []
+        undecodable: list[tuple[Record, str]] = []
+        for record in records:
+            try:
+                env = decode_record(record.value)
+                event = to_graph_event(env.id, env.source_format, env.event, env.received_at)
+            except InvalidEvent as exc:
+                undecodable.append((record, f"InvalidEvent: {exc}"))
+            else:
+                items.append(Item(record, event))
+
+        backoff = self._settings.writer_backoff_initial_s
+        while True:
+            try:
+                outcome = await write_isolating_rejects(
+                    self._repository, items, self._settings.writer_record_attempts
+                )
+                await self._dead_letters.publish(undecodable + outcome.rejected)
+            except (StoreUnavailable, KafkaError, TimeoutError) as exc:
+                self.status.neo4j_ok = not isinstance(exc, StoreUnavailable)
+                metrics.NEO4J_UP.set(int(self.status.neo4j_ok))
+                metrics.WRITE_RETRIES.inc()
+                log.warning("batch not written, retrying in %.1fs: %s", backoff, exc)
+                if stop.is_set():
+                    return False
+                await self._idle(backoff)
+                backoff = min(backoff * 2, self._settings.writer_backoff_max_s)
+                continue
+            break
+        self._resume()
+        self.status.neo4j_ok = True
+        metrics.NEO4J_UP.set(1)
+        metrics.EVENTS_WRITTEN.inc(outcome.created)
+        metrics.EVENTS_DUPLICATE.inc(outcome.already_present)
+        return True
+
+    async def _idle(self, seconds: float) -> None:
+        """Wait while keeping group membership: poll with every partition paused."""
+        assignment = self._consumer.assignment()
+        self._consumer.pause(*assignment)
+        stray = await self._consumer.getmany(timeout_ms=int(seconds * 1000))
+        # Partitions assigned during the wait are not paused; rewind anything they
+        # returned so no record is skipped by a later commit.
+        for tp, recs in stray.items():
+            if recs:
+                self._consumer.seek(tp, recs[0].offset)
+
+    def _resume(self) -> None:
+        paused = self._consumer.paused()
+        if paused:
+            self._consumer.resume(*paused)
+
+    def _report_lag(self) -> None:
+        for tp in self._consumer.assignment():
+            highwater = self._consumer.highwater(tp)
+            position = self._positions.get(tp)
+            if highwater is not None and position is not None:
+                metrics.CONSUMER_LAG.labels(str(tp.partition)).set(max(0, highwater - position))

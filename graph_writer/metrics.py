@@ -1,0 +1,30 @@
+"""Prometheus metrics of graph_writer. Low-cardinality labels only."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+EVENTS_WRITTEN = Counter("graph_writer_events_written_total", "Events newly created in Neo4j")
+EVENTS_DUPLICATE = Counter(
+    "graph_writer_events_duplicate_total", "Events consumed that were already in Neo4j"
+)
+RECORDS_CONSUMED = Counter("graph_writer_records_consumed_total", "Kafka records consumed")
+DEAD_LETTERS = Counter("graph_writer_dead_letters_total", "Records sent to the dead-letter topic")
+WRITE_RETRIES = Counter(
+    "graph_writer_write_retries_total", "Batch writes retried after a transient failure"
+)
+BATCH_SPLITS = Counter("graph_writer_batch_splits_total", "Batches split to isolate a bad record")
+WRITE_SECONDS = Histogram(
+    "graph_writer_neo4j_write_seconds",
+    "Duration of one Neo4j batch transaction",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+BATCH_SIZE = Histogram(
+    "graph_writer_batch_size",
+    "Records per consumed batch",
+    buckets=(1, 10, 50, 100, 250, 500, 1000, 2500, 5000),
+)
+CONSUMER_LAG = Gauge("graph_writer_consumer_lag", "Records behind the log end", ["partition"])
+COMMITTED_OFFSET = Gauge("graph_writer_committed_offset", "Last committed offset", ["partition"])
+NEO4J_UP = Gauge("graph_writer_neo4j_up", "1 when the last Neo4j call succeeded")
+SHUTDOWN_SECONDS = Gauge("graph_writer_shutdown_seconds", "Duration of the last graceful shutdown")

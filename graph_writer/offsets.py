@@ -1,0 +1,17 @@
+"""Which offsets to commit for a set of processed records. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from aiokafka import TopicPartition
+from aiokafka.structs import ConsumerRecord
+
+
+def next_offsets(records: Iterable[ConsumerRecord]) -> dict[TopicPartition, int]:
+    """Per partition, the offset after the highest one processed (Kafka's commit convention)."""
+    offsets: dict[TopicPartition, int] = {}
+    for record in records:
+        tp = TopicPartition(record.topic, record.partition)
+        offsets[tp] = max(offsets.get(tp, 0), record.offset + 1)
+    return offsets

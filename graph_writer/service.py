@@ -1,0 +1,145 @@
+"""Start-up, run and graceful shutdown of graph_writer."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import time
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.errors import KafkaError
+from hypercorn.asyncio import serve
+from hypercorn.config import Config
+
+from graph_writer import metrics
+from graph_writer.consume_loop import ConsumeLoop, WriterStatus
+from graph_writer.dead_letters import DeadLetterPublisher
+from graph_writer.health_server import create_health_app
+from graph_writer.settings import GraphWriterSettings
+from shared.errors import StoreUnavailable
+from shared.kafka_topics import ensure_topics
+from shared.repository import GraphRepository, create_driver
+
+log = logging.getLogger(__name__)
+
+
+async def run_service(settings: GraphWriterSettings) -> int:
+    """Run until SIGTERM/SIGINT; return the process exit code."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+
+    status = WriterStatus()
+    health_stop = asyncio.Event()
+    health = asyncio.create_task(_serve_health(settings, status, health_stop), name="health")
+    driver = create_driver(settings)
+    try:
+        repository = GraphRepository(driver, settings.neo4j_database)
+        if not await _until_ok(lambda: _schema(repository, status), settings, stop):
+            return 0
+        if not await _until_ok(lambda: _topics(settings), settings, stop):
+            return 0
+        return await _consume(settings, repository, status, stop)
+    finally:
+        health_stop.set()
+        await health
+        await driver.close()
+
+
+async def _consume(
+    settings: GraphWriterSettings,
+    repository: GraphRepository,
+    status: WriterStatus,
+    stop: asyncio.Event,
+) -> int:
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        group_id=settings.kafka_consumer_group,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        max_poll_records=settings.writer_batch_size,
+        session_timeout_ms=settings.kafka_session_timeout_ms,
+        heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
+        request_timeout_ms=settings.kafka_request_timeout_ms + 5_000,
+    )
+    dlq_producer = AIOKafkaProducer(
+        bootstrap_servers=settings.kafka_bootstrap_servers, acks="all", enable_idempotence=True
+    )
+    dead_letters = DeadLetterPublisher(
+        dlq_producer, settings.kafka_dlq_topic, settings.kafka_request_timeout_ms / 1000
+    )
+    consume_loop = ConsumeLoop(settings, consumer, repository, dead_letters, status)
+    consumer.subscribe([settings.kafka_topic_input], listener=consume_loop.listener())
+    await consumer.start()
+    try:
+        await dlq_producer.start()
+        runner = asyncio.create_task(consume_loop.run(stop), name="consume-loop")
+        stopped = asyncio.create_task(stop.wait(), name="stop-signal")
+        await asyncio.wait({runner, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        stopped.cancel()
+        begun = time.monotonic()
+        log.info("shutting down: finishing the batch in hand")
+        try:
+            async with asyncio.timeout(settings.writer_shutdown_timeout_s):
+                await runner
+        except TimeoutError:
+            # Uncommitted records are re-read by the next owner; writes are idempotent.
+            log.error("shutdown timeout: the batch in hand was abandoned uncommitted")
+            return 1
+        finally:
+            metrics.SHUTDOWN_SECONDS.set(time.monotonic() - begun)
+        return 0
+    finally:
+        # Leaving the group lets the others take our partitions without a session timeout.
+        await _bounded(consumer.stop(), settings.writer_shutdown_timeout_s)
+        await _bounded(dlq_producer.stop(), settings.writer_shutdown_timeout_s)
+
+
+async def _schema(repository: GraphRepository, status: WriterStatus) -> None:
+    await repository.ensure_schema()
+    status.neo4j_ok = True
+
+
+async def _topics(settings: GraphWriterSettings) -> None:
+    await ensure_topics(settings, [settings.kafka_topic_input, settings.kafka_dlq_topic])
+
+
+async def _until_ok(
+    step: Callable[[], Awaitable[None]], settings: GraphWriterSettings, stop: asyncio.Event
+) -> bool:
+    """Retry a start-up step with backoff until it succeeds (True) or we are stopped."""
+    backoff = settings.writer_backoff_initial_s
+    while not stop.is_set():
+        try:
+            await step()
+            return True
+        except (StoreUnavailable, KafkaError, OSError) as exc:
+            log.warning("start-up step failed, retrying in %.1fs: %s", backoff, exc)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(backoff):
+                await stop.wait()
+        backoff = min(backoff * 2, settings.writer_backoff_max_s)
+    return False
+
+
+async def _bounded(awaitable: Coroutine[Any, Any, None], timeout_s: float) -> None:
+    try:
+        async with asyncio.timeout(timeout_s):
+            await awaitable
+    except (KafkaError, TimeoutError, OSError) as exc:
+        log.warning("client did not close cleanly: %s", type(exc).__name__)
+
+
+async def _serve_health(
+    settings: GraphWriterSettings, status: WriterStatus, stop: asyncio.Event
+) -> None:
+    config = Config()
+    config.bind = [f"{settings.graph_writer_health_host}:{settings.graph_writer_health_port}"]
+    config.accesslog = None
+    config.graceful_timeout = 1.0
+    await serve(create_health_app(status), config, shutdown_trigger=stop.wait)  # type: ignore[arg-type]

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from shared.settings import KafkaSettings, Neo4jSettings
+
+
+class GraphWriterSettings(Neo4jSettings, KafkaSettings):
+    graph_writer_health_host: str = "0.0.0.0"  # noqa: S104 - probes come from outside the pod
+    graph_writer_health_port: int = Field(default=8002, ge=1, le=65_535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    writer_batch_size: int = Field(default=500, ge=1, le=50_000)
+    writer_batch_wait_ms: int = Field(default=200, ge=0, le=60_000)
+    writer_shutdown_timeout_s: float = Field(default=20.0, gt=0)
+    writer_record_attempts: int = Field(default=3, ge=1, le=100)
+    writer_backoff_initial_s: float = Field(default=0.5, gt=0)
+    writer_backoff_max_s: float = Field(default=10.0, gt=0)
+    kafka_session_timeout_ms: int = Field(default=10_000, ge=1_000)
+    kafka_heartbeat_interval_ms: int = Field(default=3_000, ge=100)
