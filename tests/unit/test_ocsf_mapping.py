@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from shared.errors import InvalidEvent
+from shared.graph_model import GraphEvent
+from shared.mapping import to_graph_event
+from tests.samples import DOCS_EXAMPLE, ocsf_authentication, ocsf_network_activity
+
+RECEIVED = datetime(2024, 3, 14, 12, 0, tzinfo=UTC)
+
+
+def links(event: GraphEvent) -> set[tuple[str, str, str | None]]:
+    return {(link.rel, link.entity.key, link.entity.label) for link in event.links}
+
+
+def test_docs_example_maps_src_user() -> None:
+    event = to_graph_event("e1", "ocsf", DOCS_EXAMPLE["event"], RECEIVED)
+    assert event.props["class_uid"] == 1001
+    assert event.props["category_uid"] == 1
+    assert event.props["message"] == "Failed login"
+    assert event.time == datetime(2024, 3, 14, 10, 0, tzinfo=UTC)
+    assert links(event) == {("HAS_SOURCE", "User:user123", "User")}
+    assert event.links[0].entity.attrs == {"uid": "user123", "name": "john.doe"}
+
+
+def test_ocsf_authentication_entities() -> None:
+    event = to_graph_event("a1", "ocsf", ocsf_authentication("a1"), RECEIVED)
+    assert links(event) == {
+        ("HAS_PRINCIPAL", "User:S-1-5-21-1004", "User"),
+        ("HAS_USER", "User:corp\\alice", "User"),
+        ("HAS_SOURCE", "IP:10.0.0.5", "IP"),
+        ("HAS_SOURCE", "Host:laptop-7", "Host"),
+        ("HAS_DESTINATION", "IP:10.0.0.10", "IP"),
+        ("HAS_DESTINATION", "Host:dc01.corp.example", "Host"),
+        ("ON_DEVICE", "Host:dev-dc01", "Host"),
+    }
+    assert event.props["product"] == "Windows Security"
+    assert event.props["type_uid"] == 300201
+    assert event.time == datetime(2024, 3, 14, 10, 0, tzinfo=UTC)
+
+
+def test_network_activity_epoch_seconds_and_string_class() -> None:
+    event = to_graph_event("n1", "ocsf", ocsf_network_activity("n1"), RECEIVED)
+    assert event.props["class_uid"] == 4001
+    assert event.time == datetime(2024, 3, 14, 10, 1, 0, 500000, tzinfo=UTC)
+    assert links(event) == {
+        ("HAS_SOURCE", "IP:10.0.0.5", "IP"),
+        ("HAS_DESTINATION", "IP:93.184.216.34", "IP"),
+    }
+
+
+def test_ip_keys_are_canonical() -> None:
+    event = to_graph_event(
+        "i1", "ocsf", {"class_uid": 4001, "src_endpoint": {"ip": "2001:DB8:0:0::1"}}, RECEIVED
+    )
+    assert links(event) == {("HAS_SOURCE", "IP:2001:db8::1", "IP")}
+
+
+def test_process_and_file_keys() -> None:
+    raw = {
+        "class_uid": 1007,
+        "device": {"hostname": "WS-1"},
+        "process": {"pid": 4242, "name": "powershell.exe", "created_time": 1710410400000},
+        "file": {
+            "path": "C:\\Temp\\a.ps1",
+            "hashes": [
+                {"algorithm_id": 2, "value": "AA" * 20},
+                {"algorithm": "SHA-256", "value": "BB" * 32},
+            ],
+        },
+    }
+    event = to_graph_event("p1", "ocsf", raw, RECEIVED)
+    assert links(event) == {
+        ("ON_DEVICE", "Host:ws-1", "Host"),
+        ("HAS_PROCESS", "Process:Host:ws-1/4242/1710410400000", "Process"),
+        ("HAS_FILE", "File:sha256:" + "bb" * 32, "File"),
+    }
+
+
+def test_unknown_type_is_no_label() -> None:
+    raw = {"class_uid": 1, "src": {"type": "User) DETACH DELETE n //", "id": "x"}}
+    event = to_graph_event("u1", "ocsf", raw, RECEIVED)
+    (link,) = event.links
+    assert link.entity.label is None
+    assert link.entity.type == "User) DETACH DELETE n //"
+    assert link.entity.key == "User) DETACH DELETE n //:x"
+
+
+def test_type_matching_is_case_insensitive() -> None:
+    event = to_graph_event(
+        "c1", "ocsf", {"class_uid": 1, "dst": {"type": "ip", "ip": "10.1.1.1"}}, RECEIVED
+    )
+    assert links(event) == {("HAS_DESTINATION", "IP:10.1.1.1", "IP")}
+
+
+def test_missing_time_uses_received_at() -> None:
+    event = to_graph_event("t1", "ocsf", {"class_uid": 1}, RECEIVED)
+    assert event.time == RECEIVED
+
+
+@pytest.mark.parametrize(
+    ("raw", "loc"),
+    [
+        ({}, ("event", "class_uid")),
+        ({"class_uid": "abc"}, ("event", "class_uid")),
+        ({"class_uid": True}, ("event", "class_uid")),
+        ({"class_uid": 1, "time": "yesterday"}, ("event", "time")),
+        ({"class_uid": 1, "time": -5}, ("event", "time")),
+        ({"class_uid": 1, "src": "10.0.0.1"}, ("event", "src")),
+        ({"class_uid": 1, "src": {"type": "IP", "ip": "999.1.1.1"}}, ("event", "src", "ip")),
+        ({"class_uid": 1, "src": {"name": "nobody"}}, ("event", "src", "type")),
+        ({"class_uid": 1, "src_endpoint": {"ip": "not-an-ip"}}, ("event", "src_endpoint", "ip")),
+        ({"class_uid": 1, "severity_id": 1000}, ("event", "severity_id")),
+        ({"class_uid": 1, "file": {"hashes": "abc"}}, ("event", "file", "hashes")),
+    ],
+)
+def test_invalid_events_name_the_field(raw: dict[str, object], loc: tuple[str, ...]) -> None:
+    with pytest.raises(InvalidEvent) as caught:
+        to_graph_event("x", "ocsf", raw, RECEIVED)
+    assert caught.value.loc == loc
+
+
+def test_ocsf_object_without_identity_is_skipped() -> None:
+    event = to_graph_event("s1", "ocsf", {"class_uid": 3002, "user": {"type": "Admin"}}, RECEIVED)
+    assert event.links == ()
+
+
+def test_unsupported_source_format() -> None:
+    with pytest.raises(InvalidEvent) as caught:
+        to_graph_event("x", "cef", "CEF:0|a|b|1|1|n|1|", RECEIVED)
+    assert caught.value.loc == ("source_format",)
