@@ -69,7 +69,9 @@ def check(item: Any) -> None:
             assert problem["msg"]
     else:
         assert isinstance(outcome, AcceptedEvent)
-        assert outcome.graph_event.props["class_uid"] >= 0
+        class_uid = outcome.graph_event.props["class_uid"]
+        assert isinstance(class_uid, int)
+        assert class_uid >= 0
         for link in outcome.graph_event.links:
             assert link.entity.key
 
