@@ -75,7 +75,7 @@ RETURN ev {.*} AS event,
 """
 
 _LIST_EVENTS: Final = """
-CALL {
+CALL () {
   MATCH (ev:Event) WHERE $entity IS NULL RETURN ev
   UNION
   MATCH (:Entity {key: $entity})<--(ev:Event) RETURN ev
