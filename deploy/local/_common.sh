@@ -4,11 +4,17 @@
 BG_DEPLOY_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 BG_CACHE_DIR="${BG_CACHE_DIR:-$BG_DEPLOY_DIR/.cache}"
 BG_LOCAL_DIR="${BG_LOCAL_DIR:-$BG_DEPLOY_DIR/.run}"
+[[ "$BG_LOCAL_DIR" == /* ]] || BG_LOCAL_DIR="$PWD/$BG_LOCAL_DIR"
+[[ "$BG_CACHE_DIR" == /* ]] || BG_CACHE_DIR="$PWD/$BG_CACHE_DIR"
 
-# Pinned versions; must match what fetch.sh passes to the poms.
-KAFKA_VERSION="${KAFKA_VERSION:-3.9.1}"
-NEO4J_VERSION="${NEO4J_VERSION:-5.26.30}"
+# Pinned versions; fetch.sh passes them to the poms with -D<name>.version.
+# Kafka stays on 3.9.x: 4.x dropped protocol versions aiokafka 0.14 uses
+# (aio-libs/aiokafka#1085). Neo4j 5.26 is the LTS line (Java 17 or 21).
+KAFKA_VERSION="${BG_KAFKA_VERSION:-3.9.1}"
+NEO4J_VERSION="${BG_NEO4J_VERSION:-5.26.30}"
+# shellcheck disable=SC2034  # used by the scripts that source this file
 KAFKA_LIB_DIR="$BG_CACHE_DIR/kafka-$KAFKA_VERSION/lib"
+# shellcheck disable=SC2034
 NEO4J_LIB_DIR="$BG_CACHE_DIR/neo4j-$NEO4J_VERSION/lib"
 
 START_TIMEOUT="${BG_START_TIMEOUT:-120}"
@@ -49,7 +55,9 @@ pid_matches() {
   tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$needle"
 }
 
-read_pid() { [[ -f "$1" ]] && tr -dc '0-9' <"$1" || true; }
+read_pid() {
+  if [[ -f "$1" ]]; then tr -dc '0-9' <"$1"; fi
+}
 
 # is_running PIDFILE MAINCLASS PORT -> 0 if recorded process is alive and port open.
 is_running() {
@@ -64,20 +72,31 @@ launch() {
   shift 2
   # setsid: new session, so the service survives this shell and its terminal;
   # a non-leader background job makes setsid exec in place, so $! is the JVM.
-  nohup setsid "$@" </dev/null >>"$out" 2>&1 &
+  nohup setsid "$@" </dev/null >"$out" 2>&1 &
   printf '%s\n' "$!" >"$pidfile"
 }
 
-# wait_ready NAME PIDFILE MAINCLASS PORT LOGFILE READY_REGEX TAILFILE
+# show_tails FILE... : print the last lines of each non-empty file to stderr.
+show_tails() {
+  local f
+  for f in "$@"; do
+    [[ -s "$f" ]] || continue
+    log "---- last lines of $f ----"
+    tail -n 30 "$f" >&2 || true
+  done
+}
+
+# wait_ready NAME PIDFILE MAINCLASS PORT LOGFILE READY_REGEX STDOUTFILE
+# Ready = recorded process alive, TCP port open and READY_REGEX in LOGFILE.
 wait_ready() {
-  local name="$1" pidfile="$2" main="$3" port="$4" logfile="$5" ready="$6" tailfile="$7"
+  local name="$1" pidfile="$2" main="$3" port="$4" logfile="$5" ready="$6" stdoutfile="$7"
   local pid deadline=$((SECONDS + START_TIMEOUT))
   pid="$(read_pid "$pidfile")"
   [[ -n "$pid" ]] || { log "$name is not started (no pid file $pidfile)"; return 1; }
   while ((SECONDS < deadline)); do
     if ! pid_matches "$pid" "$main"; then
-      log "$name process ${pid:-?} exited during startup; last log lines ($tailfile):"
-      tail -n 40 "$tailfile" >&2 2>/dev/null || true
+      log "$name process $pid exited during startup"
+      show_tails "$logfile" "$stdoutfile"
       rm -f "$pidfile"
       return 1
     fi
@@ -87,8 +106,8 @@ wait_ready() {
     fi
     sleep 0.5
   done
-  log "$name not ready on port $port after ${START_TIMEOUT}s; last log lines ($tailfile):"
-  tail -n 40 "$tailfile" >&2 2>/dev/null || true
+  log "$name not ready on port $port after ${START_TIMEOUT}s (process $pid left running; stop it with: $(basename "$0") stop)"
+  show_tails "$logfile" "$stdoutfile"
   return 1
 }
 

@@ -3,7 +3,7 @@
 # Usage: fetch.sh [all|kafka|neo4j]   (idempotent: skips what is already cached)
 set -euo pipefail
 SVC=fetch
-# shellcheck source=_common.sh
+# shellcheck source-path=SCRIPTDIR source=_common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/_common.sh"
 
 command -v mvn >/dev/null 2>&1 || die "mvn not found on PATH"

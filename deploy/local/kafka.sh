@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Local single-node Apache Kafka (KRaft, combined broker+controller) as a plain JVM process.
-# Usage: kafka.sh start|stop|restart|status|wait|reset
+# Usage: kafka.sh start [--no-wait]|stop|restart|status|wait|reset
 set -euo pipefail
 SVC=kafka
-# shellcheck source=_common.sh
+# shellcheck source-path=SCRIPTDIR source=_common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/_common.sh"
 
 KAFKA_PORT="${KAFKA_PORT:-9092}"
@@ -75,7 +75,7 @@ format_storage() {
 }
 
 do_wait() {
-  wait_ready kafka "$PID_FILE" "$MAIN" "$KAFKA_PORT" "$LOG_DIR/server.log" "$READY_RE" "$LOG_DIR/server.log"
+  wait_ready kafka "$PID_FILE" "$MAIN" "$KAFKA_PORT" "$LOG_DIR/server.log" "$READY_RE" "$LOG_DIR/stdout.log"
 }
 
 do_start() {
@@ -87,6 +87,7 @@ do_start() {
   pid="$(read_pid "$PID_FILE")"
   if pid_matches "$pid" "$MAIN"; then
     # Alive but port not yet open: an earlier start is still coming up.
+    [[ "${NO_WAIT:-0}" == 1 ]] && return 0
     log "process $pid exists but port $KAFKA_PORT is closed; waiting for it"
     do_wait
     return
@@ -111,7 +112,7 @@ do_start() {
     -Dlog4j.configuration="file:$BG_DEPLOY_DIR/conf/kafka-log4j.properties" \
     "${java[@]:1}" "$MAIN" "$PROPS"
   log "started pid $(read_pid "$PID_FILE"); logs in $LOG_DIR"
-  do_wait
+  [[ "${NO_WAIT:-0}" == 1 ]] || do_wait
 }
 
 do_reset() {
@@ -120,6 +121,8 @@ do_reset() {
   log "removed $HOME_DIR"
 }
 
+NO_WAIT=0
+[[ "${2:-}" == --no-wait ]] && NO_WAIT=1
 case "${1:-}" in
   start) do_start ;;
   stop) stop_pid kafka "$PID_FILE" "$MAIN" ;;

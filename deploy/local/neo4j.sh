@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Local Neo4j Community server as a plain JVM process (no neo4j launcher script).
-# Usage: neo4j.sh start|stop|restart|status|wait|reset
+# Usage: neo4j.sh start [--no-wait]|stop|restart|status|wait|reset
 set -euo pipefail
 SVC=neo4j
-# shellcheck source=_common.sh
+# shellcheck source-path=SCRIPTDIR source=_common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/_common.sh"
 
 NEO4J_BOLT_PORT="${NEO4J_BOLT_PORT:-7687}"
@@ -64,9 +64,9 @@ server.memory.heap.initial_size=${NEO4J_HEAP}
 server.memory.heap.max_size=${NEO4J_HEAP}
 server.memory.pagecache.size=${NEO4J_PAGECACHE}
 db.tx_log.rotation.retention_policy=256M size
-# Netty's graceful Bolt shutdown otherwise idles 2x5s on every stop.
-internal.dbms.bolt.netty_server_shutdown_quiet_period=0s
-internal.dbms.bolt.netty_server_shutdown_timeout=2s
+# Netty's graceful Bolt shutdown otherwise idles 2x5s on every stop (values are seconds).
+internal.dbms.bolt.netty_server_shutdown_quiet_period=0
+internal.dbms.bolt.netty_server_shutdown_timeout=2
 EOF
 }
 
@@ -95,7 +95,7 @@ init_password() {
 }
 
 do_wait() {
-  wait_ready neo4j "$PID_FILE" "$MAIN" "$NEO4J_BOLT_PORT" "$LOG_DIR/neo4j.log" "$READY_RE" "$LOG_DIR/neo4j.log"
+  wait_ready neo4j "$PID_FILE" "$MAIN" "$NEO4J_BOLT_PORT" "$LOG_DIR/neo4j.log" "$READY_RE" "$LOG_DIR/stdout.log"
 }
 
 do_start() {
@@ -106,6 +106,7 @@ do_start() {
   local pid
   pid="$(read_pid "$PID_FILE")"
   if pid_matches "$pid" "$MAIN"; then
+    [[ "${NO_WAIT:-0}" == 1 ]] && return 0
     log "process $pid exists but port $NEO4J_BOLT_PORT is closed; waiting for it"
     do_wait
     return
@@ -126,7 +127,7 @@ do_start() {
     "${java[0]}" "-Xms$NEO4J_HEAP" "-Xmx$NEO4J_HEAP" "${JVM_OPTS[@]}" "${java[@]:1}" \
     "$MAIN" "--home-dir=$HOME_DIR" "--config-dir=$CONF_DIR"
   log "started pid $(read_pid "$PID_FILE"); logs in $LOG_DIR"
-  do_wait
+  [[ "${NO_WAIT:-0}" == 1 ]] || do_wait
 }
 
 do_reset() {
@@ -135,6 +136,8 @@ do_reset() {
   log "removed $HOME_DIR"
 }
 
+NO_WAIT=0
+[[ "${2:-}" == --no-wait ]] && NO_WAIT=1
 case "${1:-}" in
   start) do_start ;;
   stop) stop_pid neo4j "$PID_FILE" "$MAIN" ;;
