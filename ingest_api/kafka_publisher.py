@@ -135,6 +135,9 @@ class KafkaPublisher:
                 await producer.stop()
         except (KafkaError, OSError, TimeoutError) as exc:
             log.warning("Kafka producer did not stop cleanly: %s", type(exc).__name__)
+            # Unsent records are given up (their callers were answered by the direct
+            # path); the sockets must still be closed or every probe leaks some.
+            await producer.client.close()
 
 
 def _consume_outcome(future: asyncio.Future[object]) -> None:

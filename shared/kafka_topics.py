@@ -17,8 +17,8 @@ async def ensure_topics(settings: KafkaSettings, names: list[str]) -> None:
         bootstrap_servers=settings.kafka_bootstrap_servers,
         request_timeout_ms=settings.kafka_request_timeout_ms,
     )
-    await admin.start()
     try:
+        await admin.start()
         existing = set(await admin.list_topics())
         missing = [
             NewTopic(

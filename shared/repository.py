@@ -15,7 +15,7 @@ from typing import Any, Final, LiteralString
 
 import neo4j
 from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction
-from neo4j.exceptions import ClientError, DriverError, Neo4jError
+from neo4j.exceptions import ClientError, DatabaseError, DriverError, Neo4jError
 
 from shared.errors import BlueprintError, StoreUnavailable
 from shared.graph_model import GraphEvent
@@ -122,7 +122,7 @@ def create_driver(settings: Neo4jSettings) -> AsyncDriver:
         auth=(settings.neo4j_user, settings.neo4j_password.get_secret_value()),
         max_connection_pool_size=settings.neo4j_max_pool_size,
         connection_timeout=settings.neo4j_connect_timeout_s,
-        max_transaction_retry_time=settings.neo4j_write_timeout_s,
+        max_transaction_retry_time=settings.neo4j_tx_retry_s,
     )
 
 
@@ -158,8 +158,12 @@ class GraphRepository:
         try:
             async with self._driver.session(database=self._database) as session:
                 created = await session.execute_write(_write_batch, unique)
-        except ClientError as exc:
-            raise WriteRejected(f"Neo4j rejected the batch: {exc.code}") from exc
+        except (ClientError, DatabaseError) as exc:
+            # Data Neo4j cannot store (e.g. a key too long to index) surfaces as either
+            # class; outages surface as driver errors or TransientError instead.
+            raise WriteRejected(
+                f"Neo4j rejected the batch: {exc.code}: {(exc.message or '')[:300]}"
+            ) from exc
         except (DriverError, Neo4jError, OSError) as exc:
             raise StoreUnavailable(f"Neo4j write failed: {type(exc).__name__}") from exc
         return WriteResult(created=created, already_present=len(unique) - created)

@@ -23,7 +23,8 @@ class Neo4jSettings(_EnvSettings):
     neo4j_database: str = "neo4j"
     neo4j_max_pool_size: int = Field(default=50, ge=1, le=1000)
     neo4j_connect_timeout_s: float = Field(default=5.0, gt=0)
-    neo4j_write_timeout_s: float = Field(default=30.0, gt=0)
+    # How long the driver itself retries a transient failure before the caller backs off.
+    neo4j_tx_retry_s: float = Field(default=5.0, gt=0)
 
 
 class KafkaSettings(_EnvSettings):
