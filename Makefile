@@ -1,0 +1,62 @@
+# Blueprint Graph ingest. `make help` lists the targets.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+LOCAL := deploy/local
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help install dev services-up services-down services-status test test-unit lint fmt bench clean
+
+help:
+	@echo "make dev             install, start local Kafka + Neo4j, run ingest_api and graph_writer (Ctrl-C stops all)"
+	@echo "make test            install, start local Kafka + Neo4j if needed, run the whole test suite"
+	@echo "make test-unit       the tests that need no server"
+	@echo "make services-up     start local Kafka + Neo4j (fetched through Maven on first use)"
+	@echo "make services-down   stop them"
+	@echo "make lint            ruff + mypy (strict)"
+	@echo "make bench           benchmarks against the local servers (docs/benchmarks.md)"
+	@echo "make up / down / logs / scale WRITERS=n   docker compose stack (needs a Docker engine)"
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+services-up:
+	$(LOCAL)/services.sh up
+
+services-down:
+	$(LOCAL)/services.sh down
+
+services-status:
+	$(LOCAL)/services.sh status
+
+dev: install
+	$(LOCAL)/dev.sh $(PY)
+
+test: install services-up
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-unit: install
+	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+fmt: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: install services-up
+	$(PY) -m tests.bench.run
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+
+include deploy/compose.mk

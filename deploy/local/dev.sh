@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Run the whole pipeline on this machine: local Kafka + Neo4j, then ingest_api and
+# graph_writer in the foreground with their logs. Ctrl-C stops everything.
+# Usage: dev.sh PYTHON
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+PY="${1:?usage: dev.sh PYTHON}"
+cd "$ROOT"
+
+"$HERE/services.sh" up
+
+pids=()
+stop_all() {
+  trap - INT TERM EXIT
+  echo "[dev] stopping services"
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  "$HERE/services.sh" down
+}
+trap stop_all INT TERM EXIT
+
+"$PY" -m ingest_api 2>&1 | sed -u 's/^/[ingest_api] /' &
+pids+=($!)
+"$PY" -m graph_writer 2>&1 | sed -u 's/^/[graph_writer] /' &
+pids+=($!)
+
+port="${INGEST_API_PORT:-8001}"
+echo "[dev] ingest_api on http://localhost:${port}  (try: curl -s localhost:${port}/health/ready)"
+echo "[dev] graph_writer health on http://localhost:${GRAPH_WRITER_HEALTH_PORT:-8002}/health/ready"
+echo "[dev] Neo4j browser on http://localhost:${NEO4J_HTTP_PORT:-7474} (neo4j / ${NEO4J_PASSWORD:-blueprintgraph})"
+echo "[dev] Ctrl-C stops everything"
+wait -n "${pids[@]}" || true
