@@ -17,6 +17,7 @@ from starlette.routing import Route
 from ingest_api import routes_events, routes_health
 from ingest_api.dispatch import EventDispatcher
 from ingest_api.kafka_publisher import KafkaPublisher
+from ingest_api.metrics import MetricsMiddleware
 from ingest_api.openapi import openapi_document
 from ingest_api.problems import HttpProblem
 from ingest_api.request_id import RequestIdMiddleware
@@ -69,7 +70,7 @@ def create_app(settings: IngestApiSettings) -> Starlette:
     ]
     return Starlette(
         routes=routes,
-        middleware=[Middleware(RequestIdMiddleware)],
+        middleware=[Middleware(RequestIdMiddleware), Middleware(MetricsMiddleware)],
         exception_handlers={HttpProblem: _problem_response},
         lifespan=lifespan,
     )

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Sequence
 from typing import Literal
 
+from ingest_api import metrics
 from ingest_api.intake import AcceptedEvent
 from ingest_api.kafka_publisher import KafkaPublisher, KafkaUnavailable
 from shared.errors import BlueprintError, StoreUnavailable
@@ -43,9 +44,12 @@ class EventDispatcher:
                     raise NothingDurable(str(exc)) from exc
                 log.info("falling back to direct write: %s", exc, extra={"count": len(events)})
             else:
+                metrics.EVENTS.labels("kafka").inc(len(events))
                 return "kafka"
         try:
-            await self._repository.write_events([e.graph_event for e in events])
+            with metrics.NEO4J_WRITE_SECONDS.time():
+                await self._repository.write_events([e.graph_event for e in events])
         except StoreUnavailable as exc:
             raise NothingDurable(str(exc)) from exc
+        metrics.EVENTS.labels("direct").inc(len(events))
         return "direct"

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
+from ingest_api import metrics
 from ingest_api.breaker import CircuitBreaker
 from ingest_api.settings import IngestApiSettings
 from shared.errors import BlueprintError
@@ -65,10 +66,11 @@ class KafkaPublisher:
             except (KafkaError, OSError, TimeoutError) as exc:
                 log.warning("Kafka not reachable: %s", type(exc).__name__)
                 await self._stop_producer(producer)
-                self.breaker.record_failure(asyncio.get_running_loop().time())
+                self._failed(asyncio.get_running_loop().time())
                 return False
             self._producer = producer
             self.breaker.record_success()
+            metrics.BREAKER_OPEN.set(0)
             log.info("Kafka producer connected")
             return True
 
@@ -78,7 +80,8 @@ class KafkaPublisher:
             raise KafkaUnavailable("Kafka circuit is open")
         topic = self._settings.kafka_topic_input
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._settings.kafka_send_timeout_s
+        started = loop.time()
+        deadline = started + self._settings.kafka_send_timeout_s
         try:
             # One coroutine queues the whole request, so the producer batches it and
             # only one task waits per request rather than one per record.
@@ -102,6 +105,7 @@ class KafkaPublisher:
             self._failed(loop.time())
             reason = "timed out" if not_done else type(errors[0]).__name__
             raise KafkaUnavailable(f"Kafka send {reason}")
+        metrics.KAFKA_SEND_SECONDS.observe(loop.time() - started)
         self.breaker.record_success()
 
     async def probe_forever(self) -> None:
@@ -126,6 +130,8 @@ class KafkaPublisher:
         was_open = self.breaker.is_open
         self.breaker.record_failure(now)
         if self.breaker.is_open and not was_open:
+            metrics.BREAKER_OPEN.set(1)
+            metrics.BREAKER_OPENED.inc()
             log.warning("Kafka circuit opened; writing directly to Neo4j")
 
     async def _stop_producer(self, producer: AIOKafkaProducer) -> None:

@@ -9,6 +9,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from ingest_api import metrics
 from ingest_api.body import (
     JSON_TYPES,
     NDJSON_TYPES,
@@ -44,6 +45,7 @@ async def post_event(request: Request) -> JSONResponse:
     item = parse_json(await read_body(request, state.settings.max_body_bytes))
     result = accept_item(item, request.headers.get("idempotency-key"), datetime.now(UTC))
     if isinstance(result, RejectedItem):
+        metrics.EVENTS.labels("rejected").inc()
         raise HttpProblem(422, "invalid_event", "the event is not valid", result.detail)
     route = await _submit(state, [result], request_id(request))
     return JSONResponse({"id": result.id, "event": result.record.event}, _status(route))
@@ -76,6 +78,7 @@ async def post_batch(request: Request) -> JSONResponse:
             accepted.append(outcome)
             results.append({"index": index, "status": "accepted", "id": outcome.id})
 
+    metrics.EVENTS.labels("rejected").inc(len(items) - len(accepted))
     if not accepted:
         return JSONResponse({"accepted": 0, "rejected": len(items), "results": results}, 422)
     route = await _submit(state, accepted, request_id(request))
