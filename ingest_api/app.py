@@ -70,7 +70,10 @@ def create_app(settings: IngestApiSettings) -> Starlette:
     ]
     return Starlette(
         routes=routes,
-        middleware=[Middleware(RequestIdMiddleware), Middleware(MetricsMiddleware)],
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            *([Middleware(MetricsMiddleware)] if settings.metrics_enabled else []),
+        ],
         exception_handlers={HttpProblem: _problem_response},
         lifespan=lifespan,
     )

@@ -22,3 +22,5 @@ class IngestApiSettings(Neo4jSettings, KafkaSettings):
     breaker_failure_threshold: int = Field(default=1, ge=1)
     breaker_probe_interval_s: float = Field(default=2.0, gt=0)
     retry_after_s: int = Field(default=5, ge=1)
+    # Per-request metrics middleware; off only to measure its own cost.
+    metrics_enabled: bool = True
