@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import logging
 import signal
-import time
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
@@ -76,28 +75,33 @@ async def _consume(
     consume_loop = ConsumeLoop(settings, consumer, repository, dead_letters, status)
     consumer.subscribe([settings.kafka_topic_input], listener=consume_loop.listener())
     await consumer.start()
+    loop = asyncio.get_running_loop()
+    # One budget covers finishing the batch, committing and leaving the group, so the
+    # process is gone before the orchestrator's grace period runs out.
+    deadline = loop.time() + settings.writer_shutdown_timeout_s
     try:
         await dlq_producer.start()
         runner = asyncio.create_task(consume_loop.run(stop), name="consume-loop")
         stopped = asyncio.create_task(stop.wait(), name="stop-signal")
         await asyncio.wait({runner, stopped}, return_when=asyncio.FIRST_COMPLETED)
         stopped.cancel()
-        begun = time.monotonic()
+        begun = loop.time()
+        deadline = begun + settings.writer_shutdown_timeout_s
         log.info("shutting down: finishing the batch in hand")
         try:
-            async with asyncio.timeout(settings.writer_shutdown_timeout_s):
+            async with asyncio.timeout_at(deadline):
                 await runner
         except TimeoutError:
             # Uncommitted records are re-read by the next owner; writes are idempotent.
             log.error("shutdown timeout: the batch in hand was abandoned uncommitted")
             return 1
         finally:
-            metrics.SHUTDOWN_SECONDS.set(time.monotonic() - begun)
+            metrics.SHUTDOWN_SECONDS.set(loop.time() - begun)
         return 0
     finally:
         # Leaving the group lets the others take our partitions without a session timeout.
-        await _bounded(consumer.stop(), settings.writer_shutdown_timeout_s)
-        await _bounded(dlq_producer.stop(), settings.writer_shutdown_timeout_s)
+        await _bounded(consumer.stop(), deadline)
+        await _bounded(dlq_producer.stop(), deadline)
 
 
 async def _schema(repository: GraphRepository, status: WriterStatus) -> None:
@@ -127,9 +131,11 @@ async def _until_ok(
     return False
 
 
-async def _bounded(awaitable: Coroutine[Any, Any, None], timeout_s: float) -> None:
+async def _bounded(awaitable: Coroutine[Any, Any, None], deadline: float) -> None:
+    # Even past the deadline, give a close one second: it is what releases the sockets.
+    deadline = max(deadline, asyncio.get_running_loop().time() + 1.0)
     try:
-        async with asyncio.timeout(timeout_s):
+        async with asyncio.timeout_at(deadline):
             await awaitable
     except (KafkaError, TimeoutError, OSError) as exc:
         log.warning("client did not close cleanly: %s", type(exc).__name__)
