@@ -26,7 +26,7 @@ def free_port() -> int:
 
 def http_status(url: str) -> int:
     try:
-        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback test URL
+        with urllib.request.urlopen(url, timeout=2) as response:
             status: int = response.status
             return status
     except urllib.error.HTTPError as exc:
@@ -36,7 +36,7 @@ def http_status(url: str) -> int:
 
 
 def http_text(url: str) -> str:
-    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback test URL
+    with urllib.request.urlopen(url, timeout=5) as response:
         text: str = response.read().decode()
         return text
 
@@ -95,6 +95,7 @@ def service_env(services: Services, topic: str, group: str) -> dict[str, str]:
         "NEO4J_USER": services.neo4j_user,
         "NEO4J_PASSWORD": services.neo4j_password,
         "LOG_LEVEL": "INFO",
+        "AUTH_DISABLED": "true",
     }
 
 
@@ -104,6 +105,17 @@ def start_writer(
     port = free_port()
     env = {**service_env(services, topic, group), "GRAPH_WRITER_HEALTH_PORT": str(port), **extra}
     return ServiceProcess("graph_writer", env, port, log_dir / f"writer-{port}.log")
+
+
+def start_api(services: Services, topic: str, log_dir: Path, **extra: str) -> ServiceProcess:
+    port = free_port()
+    env = {
+        **service_env(services, topic, "unused"),
+        "INGEST_API_HOST": "127.0.0.1",
+        "INGEST_API_PORT": str(port),
+        **extra,
+    }
+    return ServiceProcess("ingest_api", env, port, log_dir / f"api-{port}.log")
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:

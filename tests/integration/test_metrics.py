@@ -27,7 +27,7 @@ def metric(text: str, name: str, **labels: str) -> float:
 
 
 def scrape(url: str) -> str:
-    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback
+    with urllib.request.urlopen(url, timeout=5) as response:
         text: str = response.read().decode()
         return text
 

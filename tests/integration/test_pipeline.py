@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import time
 import uuid
@@ -24,7 +25,13 @@ from tests.integration.kafka_helpers import (
     read_all,
     record_for,
 )
-from tests.integration.processes import ServiceProcess, http_status, start_writer, wait_for
+from tests.integration.processes import (
+    ServiceProcess,
+    http_status,
+    http_text,
+    start_writer,
+    wait_for,
+)
 
 IPS = [f"10.20.{i // 250}.{i % 250}" for i in range(40)]
 
@@ -111,12 +118,8 @@ def test_three_writers_split_partitions_and_survive_sigkill(
         writer.wait_ready()
 
     def partitions_of(writer: ServiceProcess) -> list[int]:
-        import json
-        import urllib.request
-
-        with urllib.request.urlopen(writer.url("/health/ready"), timeout=2) as r:  # noqa: S310
-            owned: list[int] = json.loads(r.read())["partitions"]
-            return owned
+        owned: list[int] = json.loads(http_text(writer.url("/health/ready")))["partitions"]
+        return owned
 
     wait_for(
         lambda: (
@@ -279,6 +282,15 @@ def test_kafka_outage_falls_back_to_direct_writes_and_recovers(
             assert max(timings[1:]) < 1.0, timings
             assert client.get("/health/kafka").status_code == 503
             assert client.get("/health/ready").status_code == 200
+
+            services.control("neo4j", "stop")
+            try:
+                both_down = client.post("/events", json={"id": "nowhere", "event": event_for(1)})
+                assert both_down.status_code == 503
+                assert both_down.headers["retry-after"].isdigit()
+                assert client.get("/health/ready").status_code == 503
+            finally:
+                services.control("neo4j", "start")
         finally:
             services.control("kafka", "start")
 
@@ -290,3 +302,4 @@ def test_kafka_outage_falls_back_to_direct_writes_and_recovers(
         wait_for(back_to_kafka, 60, "the API to return to Kafka")
     ids = set(graph.value("MATCH (e:Event) RETURN collect(e.id) AS ids"))
     assert {f"down-{i}" for i in range(20)} <= ids
+    assert "nowhere" not in ids
