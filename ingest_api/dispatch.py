@@ -38,7 +38,7 @@ class EventDispatcher:
         """Return only when every event is durable, and say where it went."""
         if self._publisher is not None:
             try:
-                await self._publisher.publish([e.record for e in events], request_id)
+                await self._publisher.publish([e.encoded for e in events], request_id)
             except KafkaUnavailable as exc:
                 if not self._fallback_enabled:
                     raise NothingDurable(str(exc)) from exc

@@ -11,13 +11,17 @@ from pydantic import ValidationError
 from shared.envelope import Envelope, resolve_event_id
 from shared.errors import InvalidEvent
 from shared.graph_model import GraphEvent
-from shared.kafka_codec import EventRecord
+from shared.kafka_codec import EncodedRecord, EventRecord
 from shared.mapping import to_graph_event
+
+# Below Kafka's default message.max.bytes (1 MiB) with room for the record's framing.
+DEFAULT_MAX_EVENT_BYTES = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
 class AcceptedEvent:
     record: EventRecord
+    encoded: EncodedRecord
     graph_event: GraphEvent
 
     @property
@@ -28,10 +32,14 @@ class AcceptedEvent:
 @dataclass(frozen=True, slots=True)
 class RejectedItem:
     detail: list[dict[str, Any]]
+    status: int = 422
 
 
 def accept_item(
-    item: Any, idempotency_key: str | None, received_at: datetime
+    item: Any,
+    idempotency_key: str | None,
+    received_at: datetime,
+    max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
 ) -> AcceptedEvent | RejectedItem:
     try:
         envelope = Envelope.model_validate(item)
@@ -45,4 +53,10 @@ def accept_item(
     except InvalidEvent as exc:
         return RejectedItem([{"loc": list(exc.loc), "msg": exc.msg}])
     record = EventRecord(event_id, envelope.source_format, envelope.event, received_at)
-    return AcceptedEvent(record, graph_event)
+    encoded = record.encode()
+    if len(encoded.value) > max_event_bytes:
+        # One oversized record would otherwise fail its Kafka send and open the breaker
+        # for every client.
+        detail = [{"loc": ["event"], "msg": f"event encodes to more than {max_event_bytes} bytes"}]
+        return RejectedItem(detail, status=413)
+    return AcceptedEvent(record, encoded, graph_event)

@@ -13,7 +13,7 @@ from ingest_api import metrics
 from ingest_api.breaker import CircuitBreaker
 from ingest_api.settings import IngestApiSettings
 from shared.errors import BlueprintError
-from shared.kafka_codec import EventRecord
+from shared.kafka_codec import EncodedRecord, record_headers
 from shared.kafka_topics import ensure_topics
 
 log = logging.getLogger(__name__)
@@ -74,11 +74,12 @@ class KafkaPublisher:
             log.info("Kafka producer connected")
             return True
 
-    async def publish(self, records: Sequence[EventRecord], request_id: str | None) -> None:
+    async def publish(self, records: Sequence[EncodedRecord], request_id: str | None) -> None:
         producer = self._producer
         if producer is None or self.breaker.is_open:
             raise KafkaUnavailable("Kafka circuit is open")
         topic = self._settings.kafka_topic_input
+        headers = record_headers(request_id)
         loop = asyncio.get_running_loop()
         started = loop.time()
         deadline = started + self._settings.kafka_send_timeout_s
@@ -87,9 +88,7 @@ class KafkaPublisher:
             # only one task waits per request rather than one per record.
             async with asyncio.timeout_at(deadline):
                 pending = [
-                    await producer.send(
-                        topic, value=r.value(), key=r.key(), headers=r.headers(request_id)
-                    )
+                    await producer.send(topic, value=r.value, key=r.key, headers=headers)
                     for r in records
                 ]
             done, not_done = await asyncio.wait(pending, timeout=max(0.0, deadline - loop.time()))

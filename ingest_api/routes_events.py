@@ -43,10 +43,16 @@ async def post_event(request: Request) -> JSONResponse:
     state = app_state(request)
     require_media_type(request, JSON_TYPES)
     item = parse_json(await read_body(request, state.settings.max_body_bytes))
-    result = accept_item(item, request.headers.get("idempotency-key"), datetime.now(UTC))
+    result = accept_item(
+        item,
+        request.headers.get("idempotency-key"),
+        datetime.now(UTC),
+        state.settings.max_event_bytes,
+    )
     if isinstance(result, RejectedItem):
         metrics.EVENTS.labels("rejected").inc()
-        raise HttpProblem(422, "invalid_event", "the event is not valid", result.detail)
+        error = "payload_too_large" if result.status == 413 else "invalid_event"
+        raise HttpProblem(result.status, error, "the event is not valid", result.detail)
     route = await _submit(state, [result], request_id(request))
     return JSONResponse({"id": result.id, "event": result.record.event}, _status(route))
 
@@ -70,7 +76,9 @@ async def post_batch(request: Request) -> JSONResponse:
         outcome = (
             item
             if isinstance(item, RejectedItem)
-            else accept_item(item, f"{key}:{index}" if key else None, received_at)
+            else accept_item(
+                item, f"{key}:{index}" if key else None, received_at, state.settings.max_event_bytes
+            )
         )
         if isinstance(outcome, RejectedItem):
             results.append({"index": index, "status": "rejected", "detail": outcome.detail})

@@ -13,6 +13,7 @@ class IngestApiSettings(Neo4jSettings, KafkaSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     max_body_bytes: int = Field(default=1_048_576, ge=1_024)
     max_batch_bytes: int = Field(default=16_777_216, ge=1_024)
+    max_event_bytes: int = Field(default=1_000_000, ge=1_024, le=10_000_000)
     max_batch_items: int = Field(default=1_000, ge=1, le=100_000)
     graceful_timeout_s: float = Field(default=10.0, gt=0)
     fallback_enabled: bool = True

@@ -23,6 +23,9 @@ class EventRecord:
     event: dict[str, Any] | str
     received_at: datetime
 
+    def encode(self) -> EncodedRecord:
+        return EncodedRecord(self.id.encode(), self.value())
+
     def key(self) -> bytes:
         return self.id.encode()
 
@@ -37,14 +40,23 @@ class EventRecord:
             }
         )
 
-    def headers(self, request_id: str | None = None) -> list[tuple[str, bytes]]:
-        headers = [
-            ("content-type", CONTENT_TYPE.encode()),
-            ("schema-version", str(SCHEMA_VERSION).encode()),
-        ]
-        if request_id:
-            headers.append(("request-id", request_id.encode()))
-        return headers
+
+@dataclass(frozen=True, slots=True)
+class EncodedRecord:
+    """Key and value as they go on the wire, encoded once per event."""
+
+    key: bytes
+    value: bytes
+
+
+def record_headers(request_id: str | None = None) -> list[tuple[str, bytes]]:
+    headers = [
+        ("content-type", CONTENT_TYPE.encode()),
+        ("schema-version", str(SCHEMA_VERSION).encode()),
+    ]
+    if request_id:
+        headers.append(("request-id", request_id.encode()))
+    return headers
 
 
 def decode_record(value: bytes | None) -> EventRecord:

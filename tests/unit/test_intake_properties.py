@@ -86,3 +86,12 @@ def test_any_json_value(item: Any) -> None:
 @given(envelopes)
 def test_ocsf_shaped_envelopes(item: Any) -> None:
     check(item)
+
+
+def test_oversized_event_is_refused_before_it_reaches_kafka() -> None:
+    item = {"event": {"class_uid": 1, "message": "x" * 20_000}}
+    outcome = accept_item(item, None, NOW, max_event_bytes=10_000)
+    assert isinstance(outcome, RejectedItem)
+    assert outcome.status == 413
+    assert outcome.detail[0]["loc"] == ["event"]
+    assert isinstance(accept_item(item, None, NOW, max_event_bytes=30_000), AcceptedEvent)
