@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sys
 
 import uvloop
 from hypercorn.asyncio import serve
@@ -12,9 +11,8 @@ from hypercorn.config import Config
 
 from ingest_api.app import create_app
 from ingest_api.settings import IngestApiSettings
-from shared.errors import SettingsError
 from shared.logging_setup import configure_logging
-from shared.settings import load_settings
+from shared.settings import settings_or_exit
 
 
 async def _serve(settings: IngestApiSettings) -> None:
@@ -32,11 +30,7 @@ async def _serve(settings: IngestApiSettings) -> None:
 
 
 def main() -> None:
-    try:
-        settings = load_settings(IngestApiSettings)
-    except SettingsError as exc:
-        print(f"ingest_api: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
+    settings = settings_or_exit(IngestApiSettings, "ingest_api")
     configure_logging(settings.log_level)
     uvloop.run(_serve(settings))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import TypeVar
 
 from pydantic import Field, SecretStr, ValidationError
@@ -52,3 +53,12 @@ def load_settings(cls: type[SettingsT]) -> SettingsT:
             # The offending value is left out on purpose: it may be a secret.
             problems.append(f"{variable}: {err['msg']}")
         raise SettingsError("invalid configuration: " + "; ".join(problems)) from None
+
+
+def settings_or_exit(cls: type[SettingsT], service: str) -> SettingsT:
+    """For a service's main(): a bad configuration ends the process with status 2."""
+    try:
+        return load_settings(cls)
+    except SettingsError as exc:
+        print(f"{service}: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
