@@ -20,6 +20,7 @@ from graph_writer.dead_letters import DeadLetterPublisher
 from graph_writer.health_server import create_health_app
 from graph_writer.settings import GraphWriterSettings
 from shared.errors import StoreUnavailable
+from shared.kafka_security import connection_kwargs
 from shared.kafka_topics import ensure_topics
 from shared.repository import GraphRepository, create_driver
 
@@ -57,7 +58,7 @@ async def _consume(
     stop: asyncio.Event,
 ) -> int:
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap_servers,
+        **connection_kwargs(settings),
         group_id=settings.kafka_consumer_group,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
@@ -67,7 +68,7 @@ async def _consume(
         request_timeout_ms=settings.kafka_request_timeout_ms + 5_000,
     )
     dlq_producer = AIOKafkaProducer(
-        bootstrap_servers=settings.kafka_bootstrap_servers, acks="all", enable_idempotence=True
+        **connection_kwargs(settings), acks="all", enable_idempotence=True
     )
     dead_letters = DeadLetterPublisher(
         dlq_producer, settings.kafka_dlq_topic, settings.kafka_request_timeout_ms / 1000

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
@@ -15,12 +16,16 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ingest_api import routes_events, routes_health
+from ingest_api.api_keys import KeyChecker
+from ingest_api.auth import ApiKeyMiddleware, AuthPolicy
 from ingest_api.dispatch import EventDispatcher
+from ingest_api.in_flight import InFlightLimiter
 from ingest_api.kafka_publisher import KafkaPublisher
 from ingest_api.metrics import MetricsMiddleware
 from ingest_api.openapi import openapi_document
 from ingest_api.problems import HttpProblem
 from ingest_api.request_id import RequestIdMiddleware
+from ingest_api.request_timeout import RequestTimeoutMiddleware
 from ingest_api.settings import IngestApiSettings
 from ingest_api.state import AppState
 from shared.errors import StoreUnavailable
@@ -30,8 +35,15 @@ log = logging.getLogger(__name__)
 
 
 def create_app(settings: IngestApiSettings) -> Starlette:
+    auth = None if settings.auth_disabled else _auth_policy(settings)
+
     @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, AppState]]:
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, AppState | InFlightLimiter]]:
+        if auth is None:
+            log.warning(
+                "authentication is disabled (AUTH_DISABLED=true): anyone who reaches "
+                "the port can write and read events"
+            )
         driver = create_driver(settings)
         publisher = KafkaPublisher(settings) if settings.use_kafka else None
         probe: asyncio.Task[None] | None = None
@@ -46,7 +58,10 @@ def create_app(settings: IngestApiSettings) -> Starlette:
                 await publisher.connect()
                 probe = asyncio.create_task(publisher.probe_forever(), name="kafka-probe")
             dispatcher = EventDispatcher(repository, publisher, settings.fallback_enabled)
-            yield {"app": AppState(settings, repository, publisher, dispatcher)}
+            yield {
+                "app": AppState(settings, repository, publisher, dispatcher),
+                "in_flight": InFlightLimiter(settings.max_in_flight_events),
+            }
         finally:
             if probe is not None:
                 probe.cancel()
@@ -57,8 +72,12 @@ def create_app(settings: IngestApiSettings) -> Starlette:
             await driver.close()
 
     routes = [
-        Route("/events", routes_events.post_event, methods=["POST"]),
-        Route("/events", routes_events.list_events, methods=["GET"]),
+        # One route per path, so a 405 lists every allowed method in its Allow header.
+        Route(
+            "/events",
+            _by_method({"GET": routes_events.list_events, "POST": routes_events.post_event}),
+            methods=["GET", "POST"],
+        ),
         Route("/events/batch", routes_events.post_batch, methods=["POST"]),
         Route("/events/{event_id:str}", routes_events.get_event, methods=["GET"]),
         Route("/health", routes_health.health, methods=["GET"]),
@@ -66,13 +85,21 @@ def create_app(settings: IngestApiSettings) -> Starlette:
         Route("/health/kafka", routes_health.kafka_health, methods=["GET"]),
         Route("/health/neo4j", routes_health.neo4j_health, methods=["GET"]),
         Route("/metrics", _metrics, methods=["GET"]),
-        Route("/openapi.json", _openapi, methods=["GET"]),
+        Route("/openapi.json", _json_endpoint(openapi_document(auth)), methods=["GET"]),
     ]
     return Starlette(
         routes=routes,
         middleware=[
             Middleware(RequestIdMiddleware),
             *([Middleware(MetricsMiddleware)] if settings.metrics_enabled else []),
+            *(
+                [Middleware(ApiKeyMiddleware, KeyChecker(settings.api_keys), auth)]
+                if auth is not None
+                else []
+            ),
+            Middleware(
+                RequestTimeoutMiddleware, settings.request_timeout_s, settings.retry_after_s
+            ),
         ],
         exception_handlers={HttpProblem: _problem_response},
         lifespan=lifespan,
@@ -84,8 +111,28 @@ async def _problem_response(request: Request, exc: Exception) -> Response:
     return exc.response()
 
 
-async def _openapi(request: Request) -> JSONResponse:
-    return JSONResponse(openapi_document())
+def _auth_policy(settings: IngestApiSettings) -> AuthPolicy:
+    return AuthPolicy(
+        protect_reads=settings.auth_protect_reads, protect_metrics=settings.auth_protect_metrics
+    )
+
+
+def _by_method(
+    handlers: dict[str, Callable[[Request], Awaitable[Response]]],
+) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        # Starlette serves HEAD through the GET handler and drops the body.
+        method = "GET" if request.method == "HEAD" else request.method
+        return await handlers[method](request)
+
+    return endpoint
+
+
+def _json_endpoint(document: dict[str, Any]) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        return JSONResponse(document)
+
+    return endpoint
 
 
 async def _metrics(request: Request) -> Response:

@@ -14,6 +14,7 @@ from ingest_api.breaker import CircuitBreaker
 from ingest_api.settings import IngestApiSettings
 from shared.errors import BlueprintError
 from shared.kafka_codec import EncodedRecord, record_headers
+from shared.kafka_security import connection_kwargs
 from shared.kafka_topics import ensure_topics
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ class KafkaPublisher:
                 return True
             s = self._settings
             producer = AIOKafkaProducer(
-                bootstrap_servers=s.kafka_bootstrap_servers,
+                **connection_kwargs(s),
                 acks="all",
                 enable_idempotence=True,
                 linger_ms=s.kafka_linger_ms,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from ingest_api.auth import AuthPolicy
+
 _ERROR: Final = {
     "type": "object",
     "required": ["error", "message"],
@@ -39,7 +41,8 @@ def _errors(*codes: int) -> dict[str, Any]:
         413: "Body or batch too large",
         415: "Wrong content type",
         422: "Invalid event or query (detail gives the field path)",
-        503: "Neither Kafka nor Neo4j could store the event; see Retry-After",
+        429: "Too many events waiting to be stored; nothing was written, see Retry-After",
+        503: "Not stored (Kafka and Neo4j unavailable) or timed out; see Retry-After",
     }
     return {str(c): _json(_ref("Error"), text[c]) for c in codes}
 
@@ -126,7 +129,39 @@ def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any
     }
 
 
-def openapi_document() -> dict[str, Any]:
+_SECURITY_SCHEMES: Final = {
+    "bearerAuth": {"type": "http", "scheme": "bearer", "description": "An API key as bearer token"},
+    "apiKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+}
+
+
+def _or_empty(schema: dict[str, Any]) -> dict[str, Any]:
+    # The API reads `?name=` as if the parameter were absent, as HTML forms send it.
+    return {"anyOf": [schema, {"type": "string", "maxLength": 0}]}
+
+
+def openapi_document(auth: AuthPolicy | None) -> dict[str, Any]:
+    """The document for this configuration: `auth` None means authentication is off."""
+    document = _document()
+    if auth is not None:
+        _add_security(document, auth)
+    return document
+
+
+def _add_security(document: dict[str, Any], auth: AuthPolicy) -> None:
+    # Derived from the same policy the middleware enforces, so the two cannot drift.
+    document["components"]["securitySchemes"] = _SECURITY_SCHEMES
+    unauthorized = _json(_ref("Error"), "Missing or invalid API key")
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if auth.requires_key(method.upper(), path):
+                operation["security"] = [{name: []} for name in _SECURITY_SCHEMES]
+                operation["responses"] = {**operation["responses"], "401": unauthorized}
+            else:
+                operation["security"] = []
+
+
+def _document() -> dict[str, Any]:
     accepted = {
         "201": _json(_ref("StoredEvent"), "Written directly to Neo4j (direct mode or fallback)"),
         "202": _json(_ref("StoredEvent"), "Acknowledged by Kafka (acks=all)"),
@@ -148,18 +183,20 @@ def openapi_document() -> dict[str, Any]:
                         "required": True,
                         "content": {"application/json": {"schema": _ref("Envelope")}},
                     },
-                    "responses": {**accepted, **_errors(400, 413, 415, 422, 503)},
+                    "responses": {**accepted, **_errors(400, 413, 415, 422, 429, 503)},
                 },
                 "get": {
                     "summary": "List stored events, newest first",
                     "parameters": [
-                        _query("class_uid", {"type": "integer"}, "only this OCSF class"),
+                        _query("class_uid", _or_empty({"type": "integer"}), "only this OCSF class"),
                         _query("since", {"type": "string"}, "time >= (RFC 3339 or epoch)"),
                         _query("until", {"type": "string"}, "time < (RFC 3339 or epoch)"),
                         _query("entity", {"type": "string"}, "linked to this entity key"),
                         _query("cursor", {"type": "string"}, "next_cursor of the previous page"),
                         _query(
-                            "limit", {"type": "integer", "minimum": 1, "maximum": 500}, "page size"
+                            "limit",
+                            _or_empty({"type": "integer", "minimum": 1, "maximum": 500}),
+                            "page size",
                         ),
                     ],
                     "responses": {
@@ -174,7 +211,7 @@ def openapi_document() -> dict[str, Any]:
                             },
                             "A page of events",
                         ),
-                        **_errors(422),
+                        **_errors(422, 503),
                     },
                 },
             },
@@ -193,8 +230,11 @@ def openapi_document() -> dict[str, Any]:
                     },
                     "responses": {
                         **batch_ok,
-                        "422": _json(_ref("BatchResult"), "No item was valid"),
-                        **{k: v for k, v in _errors(400, 413, 415, 503).items()},
+                        "422": _json(
+                            {"anyOf": [_ref("BatchResult"), _ref("Error")]},
+                            "No item was valid (per-item results), or the body is not a batch",
+                        ),
+                        **_errors(400, 413, 415, 429, 503),
                     },
                 },
             },
@@ -209,7 +249,7 @@ def openapi_document() -> dict[str, Any]:
                             "schema": {"type": "string"},
                         }
                     ],
-                    "responses": {"200": _json(_ref("EventOut"), "The event"), **_errors(404)},
+                    "responses": {"200": _json(_ref("EventOut"), "The event"), **_errors(404, 503)},
                 }
             },
             "/health": {

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
@@ -19,7 +20,9 @@ from ingest_api.body import (
     split_ndjson,
 )
 from ingest_api.dispatch import NothingDurable, Route
+from ingest_api.in_flight import InFlightLimiter, Overloaded
 from ingest_api.intake import AcceptedEvent, RejectedItem, accept_item
+from ingest_api.json_limits import json_limit_violation
 from ingest_api.problems import HttpProblem, invalid
 from ingest_api.state import AppState
 from shared.repository import EventFilter
@@ -43,17 +46,12 @@ async def post_event(request: Request) -> JSONResponse:
     state = app_state(request)
     require_media_type(request, JSON_TYPES)
     item = parse_json(await read_body(request, state.settings.max_body_bytes))
-    result = accept_item(
-        item,
-        request.headers.get("idempotency-key"),
-        datetime.now(UTC),
-        state.settings.max_event_bytes,
-    )
+    result = _accept(state, item, request.headers.get("idempotency-key"), datetime.now(UTC))
     if isinstance(result, RejectedItem):
         metrics.EVENTS.labels("rejected").inc()
         error = "payload_too_large" if result.status == 413 else "invalid_event"
         raise HttpProblem(result.status, error, "the event is not valid", result.detail)
-    route = await _submit(state, [result], request_id(request))
+    route = await _submit(request, [result])
     return JSONResponse({"id": result.id, "event": result.record.event}, _status(route))
 
 
@@ -76,9 +74,7 @@ async def post_batch(request: Request) -> JSONResponse:
         outcome = (
             item
             if isinstance(item, RejectedItem)
-            else accept_item(
-                item, f"{key}:{index}" if key else None, received_at, state.settings.max_event_bytes
-            )
+            else _accept(state, item, f"{key}:{index}" if key else None, received_at)
         )
         if isinstance(outcome, RejectedItem):
             results.append({"index": index, "status": "rejected", "detail": outcome.detail})
@@ -89,7 +85,7 @@ async def post_batch(request: Request) -> JSONResponse:
     metrics.EVENTS.labels("rejected").inc(len(items) - len(accepted))
     if not accepted:
         return JSONResponse({"accepted": 0, "rejected": len(items), "results": results}, 422)
-    route = await _submit(state, accepted, request_id(request))
+    route = await _submit(request, accepted)
     body_out = {
         "accepted": len(accepted),
         "rejected": len(items) - len(accepted),
@@ -102,6 +98,7 @@ async def post_batch(request: Request) -> JSONResponse:
 async def list_events(request: Request) -> JSONResponse:
     state = app_state(request)
     query = request.query_params
+    _refuse_repeated(query)
     filters = EventFilter(
         class_uid=_int_param(query.get("class_uid"), "class_uid", 0, 999_999),
         since=_time_param(query.get("since"), "since"),
@@ -126,9 +123,30 @@ async def get_event(request: Request) -> JSONResponse:
     return JSONResponse(event)
 
 
-async def _submit(state: AppState, events: list[AcceptedEvent], req_id: str | None) -> Route:
+def _accept(
+    state: AppState, item: Any, idempotency_key: str | None, received_at: datetime
+) -> AcceptedEvent | RejectedItem:
+    s = state.settings
+    # Before validation and mapping, which would otherwise walk a hostile shape first.
+    violation = json_limit_violation(item, s.max_json_depth, s.max_string_length)
+    if violation is not None:
+        return RejectedItem([violation])
+    return accept_item(item, idempotency_key, received_at, s.max_event_bytes)
+
+
+async def _submit(request: Request, events: list[AcceptedEvent]) -> Route:
+    state = app_state(request)
+    limiter: InFlightLimiter = request.state.in_flight
     try:
-        return await state.dispatcher.submit(events, req_id)
+        with limiter.admit(len(events)):
+            return await state.dispatcher.submit(events, request_id(request))
+    except Overloaded:
+        raise HttpProblem(
+            429,
+            "overloaded",
+            "too many events are waiting to be stored; nothing was written, retry later",
+            headers={"Retry-After": str(state.settings.retry_after_s)},
+        ) from None
     except NothingDurable:
         retry_after = str(state.settings.retry_after_s)
         raise HttpProblem(
@@ -158,6 +176,19 @@ def _batch_items(body: bytes, ndjson: bool) -> list[Any]:
         except orjson.JSONDecodeError as exc:
             items.append(RejectedItem([invalid((), f"malformed JSON line: {exc}")]))
     return items
+
+
+def _refuse_repeated(query: QueryParams) -> None:
+    # `?until=a&until=b` is ambiguous: a proxy may check one value while we would use the
+    # other (parameter pollution). Refuse instead of picking.
+    for name in set(query.keys()):
+        if len(query.getlist(name)) > 1:
+            raise HttpProblem(
+                422,
+                "invalid_query",
+                f"{name} is given more than once",
+                [invalid(("query", name), "given more than once")],
+            )
 
 
 def _int_param(raw: str | None, name: str, low: int, high: int) -> int | None:

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import Field
+from pydantic import Field, FilePath, PrivateAttr, SecretStr, model_validator
 
+from ingest_api.api_keys import parse_key_file, parse_key_list
 from shared.settings import KafkaSettings, Neo4jSettings
 
 
@@ -15,6 +16,11 @@ class IngestApiSettings(Neo4jSettings, KafkaSettings):
     max_batch_bytes: int = Field(default=16_777_216, ge=1_024)
     max_event_bytes: int = Field(default=1_000_000, ge=1_024, le=10_000_000)
     max_batch_items: int = Field(default=1_000, ge=1, le=100_000)
+    max_json_depth: int = Field(default=32, ge=2, le=1_000)
+    max_string_length: int = Field(default=65_536, ge=64)
+    # Events accepted but not yet durable, over all requests; past it new work gets 429.
+    max_in_flight_events: int = Field(default=20_000, ge=1)
+    request_timeout_s: float = Field(default=30.0, gt=0)
     graceful_timeout_s: float = Field(default=10.0, gt=0)
     fallback_enabled: bool = True
     kafka_send_timeout_s: float = Field(default=5.0, gt=0)
@@ -25,3 +31,40 @@ class IngestApiSettings(Neo4jSettings, KafkaSettings):
     retry_after_s: int = Field(default=5, ge=1)
     # Per-request metrics middleware; off only to measure its own cost.
     metrics_enabled: bool = True
+
+    ingest_api_keys: SecretStr | None = None
+    ingest_api_keys_file: FilePath | None = None
+    # Must be said explicitly: with no key configured the service refuses to start.
+    auth_disabled: bool = False
+    auth_protect_metrics: bool = True
+    auth_protect_reads: bool = True
+    _api_keys: tuple[SecretStr, ...] = PrivateAttr(default=())
+
+    @property
+    def api_keys(self) -> tuple[SecretStr, ...]:
+        """Every accepted key (several during a rotation), read once at start-up."""
+        return self._api_keys
+
+    @model_validator(mode="after")
+    def _check_limits(self) -> Self:
+        if self.max_in_flight_events < self.max_batch_items:
+            raise ValueError(
+                "MAX_IN_FLIGHT_EVENTS must be at least MAX_BATCH_ITEMS, "
+                "or a full batch could never be admitted"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _load_api_keys(self) -> Self:
+        keys: list[SecretStr] = []
+        if self.ingest_api_keys is not None:
+            keys += parse_key_list(self.ingest_api_keys)
+        if self.ingest_api_keys_file is not None:
+            keys += parse_key_file(self.ingest_api_keys_file)
+        if not keys and not self.auth_disabled:
+            raise ValueError(
+                "no API key configured: set INGEST_API_KEYS or INGEST_API_KEYS_FILE, "
+                "or AUTH_DISABLED=true to run without authentication"
+            )
+        self._api_keys = tuple(keys)
+        return self

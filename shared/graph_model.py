@@ -12,7 +12,19 @@ Scalar = str | int | float | bool
 # property: labels cannot be parameterised safely in older Cypher, and an open set of
 # labels would let any client reshape the schema.
 ENTITY_LABELS: Final[frozenset[str]] = frozenset(
-    {"User", "IP", "Host", "Device", "Process", "File", "Domain", "Email", "Url", "Application"}
+    {
+        "User",
+        "IP",
+        "Host",
+        "Device",
+        "Process",
+        "File",
+        "Domain",
+        "Email",
+        "Url",
+        "Application",
+        "Resource",
+    }
 )
 
 RELATIONSHIP_TYPES: Final[frozenset[str]] = frozenset(
@@ -25,6 +37,12 @@ RELATIONSHIP_TYPES: Final[frozenset[str]] = frozenset(
         "HAS_PROCESS",
         "HAS_ACTOR_PROCESS",
         "HAS_FILE",
+        "HAS_PARENT_PROCESS",
+        "HAS_URL",
+        "HAS_DOMAIN",
+        "QUERIED",
+        "RESOLVED_TO",
+        "HAS_RESOURCE",
     }
 )
 

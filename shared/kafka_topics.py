@@ -7,6 +7,7 @@ import logging
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
+from shared.kafka_security import connection_kwargs
 from shared.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
@@ -14,8 +15,7 @@ log = logging.getLogger(__name__)
 
 async def ensure_topics(settings: KafkaSettings, names: list[str]) -> None:
     admin = AIOKafkaAdminClient(
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        request_timeout_ms=settings.kafka_request_timeout_ms,
+        **connection_kwargs(settings), request_timeout_ms=settings.kafka_request_timeout_ms
     )
     try:
         await admin.start()

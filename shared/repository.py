@@ -117,12 +117,21 @@ class EventPage:
 
 
 def create_driver(settings: Neo4jSettings) -> AsyncDriver:
+    """TLS comes from the URI (`bolt+s://`, `neo4j+s://`) or, for a private CA, from
+    NEO4J_TRUSTED_CA_FILE with a plain scheme: the driver accepts trust settings only there."""
+    tls: dict[str, Any] = {}
+    if settings.neo4j_trusted_ca_file is not None:
+        tls = {
+            "encrypted": True,
+            "trusted_certificates": neo4j.TrustCustomCAs(str(settings.neo4j_trusted_ca_file)),
+        }
     return AsyncGraphDatabase.driver(
         settings.neo4j_uri,
         auth=(settings.neo4j_user, settings.neo4j_password.get_secret_value()),
         max_connection_pool_size=settings.neo4j_max_pool_size,
         connection_timeout=settings.neo4j_connect_timeout_s,
         max_transaction_retry_time=settings.neo4j_tx_retry_s,
+        **tls,
     )
 
 

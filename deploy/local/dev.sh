@@ -10,6 +10,14 @@ cd "$ROOT"
 
 "$HERE/services.sh" up
 
+# A developer's pipeline runs without API keys, so ingest_api must be told that on
+# purpose, and then listens on loopback only. Set INGEST_API_KEYS and AUTH_DISABLED=false
+# to try authentication locally.
+export AUTH_DISABLED="${AUTH_DISABLED:-true}"
+if [[ "$AUTH_DISABLED" == true ]]; then
+  export INGEST_API_HOST="${INGEST_API_HOST:-127.0.0.1}"
+fi
+
 pids=()
 stop_all() {
   trap - INT TERM EXIT

@@ -25,6 +25,8 @@ def api_settings(services: Services, **overrides: Any) -> IngestApiSettings:
         "neo4j_password": SecretStr(services.neo4j_password),
         "kafka_bootstrap_servers": services.kafka_bootstrap,
         "use_kafka": False,
+        # Most tests are about ingest, not auth; tests/integration/test_security.py turns it on.
+        "auth_disabled": True,
         **overrides,
     }
     return IngestApiSettings(**values)

@@ -26,9 +26,12 @@ def post_batch(url: str, ids: list[str]) -> int:
     except urllib.error.HTTPError as exc:
         return exc.code
     except urllib.error.URLError as exc:
-        if isinstance(exc.reason, ConnectionRefusedError):
+        if isinstance(exc.reason, ConnectionRefusedError | BrokenPipeError | ConnectionResetError):
+            # Refused, or reset while still queued for accept() when the listener closed.
             return 0  # the server had stopped accepting: fine
         return -1  # cut off mid-request: the drain failed
+    except (BrokenPipeError, ConnectionResetError):
+        return 0  # queued connection reset as the listener closed, before any request was read
     except OSError:
         return -1
 

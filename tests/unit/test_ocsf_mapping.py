@@ -130,5 +130,5 @@ def test_ocsf_object_without_identity_is_skipped() -> None:
 
 def test_unsupported_source_format() -> None:
     with pytest.raises(InvalidEvent) as caught:
-        to_graph_event("x", "cef", "CEF:0|a|b|1|1|n|1|", RECEIVED)
+        to_graph_event("x", "leef", "LEEF:1.0|a|b|1|1|", RECEIVED)
     assert caught.value.loc == ("source_format",)

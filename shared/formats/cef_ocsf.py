@@ -1,0 +1,216 @@
+"""A parsed CEF record to an OCSF-shaped event (field tables in docs/formats.md).
+
+Class, first rule that matches:
+
+1. 3002 Authentication: Name or `cat` reads like a logon/logoff or credential check
+   (`_AUTH_WORDS`). activity_id 2 (Logoff) for logoff words, else 1 (Logon).
+2. 4002 HTTP Activity: a `request` URL is present.
+3. 4001 Network Activity: `src` or `dst` is present.
+4. 0 Base Event otherwise; the entities the fields name are still linked.
+
+Users: `suser` is the actor (HAS_PRINCIPAL) and `duser` the account acted on
+(HAS_USER), except in an authentication event without `duser`, where `suser` is the
+account logging on and so becomes `user`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any, Final
+
+from shared.errors import InvalidEvent
+from shared.formats.bsd_time import match_timestamp, timestamp_from_match
+from shared.formats.cef import CefRecord
+from shared.formats.draft import OcsfDraft, canonical_ip, compact, port_number
+from shared.formats.fields import MAX_TEXT
+from shared.graph_model import Scalar
+from shared.timeparse import TimeParseError, parse_event_time
+
+_LOC: Final = ("event",)
+
+# "log on" needs "to" or "logged" before it, so "log on disk full" stays out.
+_AUTH_WORDS: Final = re.compile(
+    r"\b(?:(?:log-?|logged[ -]?|to log )(?:on|in|off|out)|sign(?:ed)?[ -]?(?:in|on|out|off)"
+    r"|authenticat\w*|auth|password|passwd|kerberos|credentials?|sso|mfa)\b",
+    re.IGNORECASE,
+)
+_LOGOFF_WORDS: Final = re.compile(
+    r"\b(?:(?:log-?|logged[ -]?|to log )(?:off|out)|sign(?:ed)?[ -]?(?:out|off))\b", re.IGNORECASE
+)
+
+# CEF severity 0-10 bands (the spec's Low/Medium/High/Very-High) to OCSF severity_id.
+_SEVERITY_BANDS: Final = (1, 2, 2, 2, 3, 3, 3, 4, 4, 5, 5)
+_SEVERITY_WORDS: Final = {"unknown": 0, "low": 2, "medium": 3, "high": 4, "very-high": 5}
+
+_OUTCOMES: Final = {"success": ("Success", 1), "failure": ("Failure", 2), "fail": ("Failure", 2)}
+_HASH_BY_LENGTH: Final = {64: "SHA-256", 40: "SHA-1", 32: "MD5"}
+_HEX: Final = re.compile(r"[0-9A-Fa-f]+", re.ASCII)
+_TIME_KEYS: Final = ("rt", "start", "end")
+
+
+def cef_to_ocsf(record: CefRecord, received_at: datetime) -> OcsfDraft:
+    ext = record.extensions
+    class_uid, activity_id = choose_class(record)
+    user, actor_user = _users(ext, class_uid)
+    status = _OUTCOMES.get(ext.get("outcome", "").strip("/ ").lower())
+    time = _event_time(record, received_at)
+    event = compact(
+        class_uid=class_uid,
+        category_uid=class_uid // 1000,
+        activity_id=activity_id,
+        severity_id=severity_id(record.severity),
+        time=time.isoformat() if time else None,
+        message=(ext.get("msg") or record.name)[:MAX_TEXT],
+        status=status[0] if status else None,
+        status_id=status[1] if status else None,
+        status_detail=ext.get("reason"),
+        outcome=ext.get("outcome"),
+        action=ext.get("act"),
+        metadata=compact(
+            event_code=record.signature_id,
+            product=compact(
+                name=record.product, vendor_name=record.vendor, version=record.device_version
+            ),
+        ),
+        src_endpoint=_endpoint(ext, ip="src", hostname="shost", port="spt", mac="smac"),
+        dst_endpoint=_endpoint(ext, ip="dst", hostname="dhost", port="dpt", mac="dmac"),
+        user=user,
+        actor=compact(user=actor_user),
+        device=compact(hostname=_device_hostname(record), ip=_ip(ext, "dvc")),
+        http_request=compact(
+            url=compact(url_string=ext.get("request")),
+            http_method=ext.get("requestMethod"),
+            user_agent=ext.get("requestClientApplication"),
+        ),
+        file=_file(ext),
+        connection_info=compact(protocol_name=ext.get("proto", "").lower()),
+        traffic=compact(bytes_in=_count(ext, "in"), bytes_out=_count(ext, "out")),
+    )
+    return OcsfDraft(event, _extra_props(record))
+
+
+def choose_class(record: CefRecord) -> tuple[int, int | None]:
+    """(class_uid, activity_id) by the rules in the module docstring."""
+    ext = record.extensions
+    words = f"{record.name} {ext.get('cat', '')}"
+    if _AUTH_WORDS.search(words):
+        return 3002, 2 if _LOGOFF_WORDS.search(words) else 1
+    if ext.get("request"):
+        return 4002, None
+    if ext.get("src") or ext.get("dst"):
+        return 4001, None
+    return 0, None
+
+
+def severity_id(text: str) -> int:
+    if text.isdecimal() and len(text) <= 2 and int(text) <= 10:
+        return _SEVERITY_BANDS[int(text)]
+    word = _SEVERITY_WORDS.get(text.lower().replace(" ", "-"))
+    if word is None:
+        raise InvalidEvent(
+            _LOC, f"CEF Severity '{text[:32]}' is not 0-10 or Unknown/Low/Medium/High/Very-High"
+        )
+    return word
+
+
+# --- fields -----------------------------------------------------------------------------
+
+
+def _users(ext: dict[str, str], class_uid: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    source = compact(name=ext.get("suser"), domain=ext.get("sntdom"), uid=ext.get("suid"))
+    target = compact(name=ext.get("duser"), domain=ext.get("dntdom"), uid=ext.get("duid"))
+    if class_uid == 3002 and not target:
+        return source, {}
+    return target, source
+
+
+def _endpoint(
+    ext: dict[str, str], *, ip: str, hostname: str, port: str, mac: str
+) -> dict[str, Any]:
+    address, name = _ip(ext, ip), ext.get(hostname)
+    # Some senders put the address in shost/dhost when they have no name: it is an IP.
+    name_as_ip = canonical_ip(name)
+    if name_as_ip is not None:
+        address, name = address or name_as_ip, None
+    return compact(ip=address, hostname=name, port=_port(ext, port), mac=ext.get(mac))
+
+
+def _ip(ext: dict[str, str], key: str) -> str | None:
+    text = ext.get(key)
+    if not text:
+        return None
+    address = canonical_ip(text)
+    if address is None:
+        raise InvalidEvent(_LOC, f"CEF extension {key}: '{text[:64]}' is not a valid IP address")
+    return address
+
+
+def _port(ext: dict[str, str], key: str) -> int | None:
+    text = ext.get(key)
+    if not text:
+        return None
+    number = port_number(text)
+    if number is None:
+        raise InvalidEvent(_LOC, f"CEF extension {key}: '{text[:16]}' is not a port 0-65535")
+    return number
+
+
+def _count(ext: dict[str, str], key: str) -> int | None:
+    text = ext.get(key, "")
+    return int(text) if text.isdecimal() and len(text) < 19 else None
+
+
+def _device_hostname(record: CefRecord) -> str | None:
+    if record.extensions.get("dvchost"):
+        return record.extensions["dvchost"]
+    return record.syslog.hostname if record.syslog else None
+
+
+def _file(ext: dict[str, str]) -> dict[str, Any]:
+    digest = ext.get("fileHash", "")
+    algorithm = _HASH_BY_LENGTH.get(len(digest)) if _HEX.fullmatch(digest) else None
+    hashes = [{"algorithm": algorithm, "value": digest}] if algorithm else None
+    return compact(name=ext.get("fname"), path=ext.get("filePath"), hashes=hashes)
+
+
+def _event_time(record: CefRecord, received_at: datetime) -> datetime | None:
+    for key in _TIME_KEYS:
+        text = record.extensions.get(key)
+        if text:
+            try:
+                return _cef_time(text, received_at)
+            except TimeParseError as exc:
+                raise InvalidEvent(_LOC, f"CEF extension {key}: '{text[:64]}' {exc}") from None
+    return record.syslog.time if record.syslog else None
+
+
+def _cef_time(text: str, received_at: datetime) -> datetime:
+    """Epoch milliseconds, or `MMM dd [yyyy] HH:mm:ss[.SSS] [zone]` (the CEF spec's
+    forms); RFC 3339 too, which some senders use."""
+    bsd = match_timestamp(text)
+    if bsd is None:
+        return parse_event_time(text)
+    zone = text[bsd.end() :].strip()
+    if zone and text[bsd.end()] != " ":
+        raise TimeParseError("has text after the time that is not a time zone")
+    return timestamp_from_match(bsd, received_at, zone or None)
+
+
+def _extra_props(record: CefRecord) -> dict[str, Scalar]:
+    ext = record.extensions
+    props: dict[str, Scalar] = compact(
+        event_name=record.name,
+        category=ext.get("cat"),
+        external_id=ext.get("externalId"),
+    )
+    # Custom fields keep fixed property names; their labels travel alongside, so a
+    # sender cannot create or overwrite Event properties by naming a label.
+    for prefix, count in (("cs", 6), ("cn", 3)):
+        for index in range(1, count + 1):
+            key = f"{prefix}{index}"
+            if ext.get(key):
+                props[key] = ext[key][:MAX_TEXT]
+                if ext.get(f"{key}Label"):
+                    props[f"{key}_label"] = ext[f"{key}Label"][:MAX_TEXT]
+    return props

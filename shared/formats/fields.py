@@ -1,0 +1,103 @@
+"""Typed reads of fields in a decoded JSON object, each failing with the field's path."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from shared.errors import InvalidEvent
+from shared.graph_model import Scalar
+
+Loc = tuple[str | int, ...]
+
+MAX_TEXT: Final = 65_536
+
+
+def int_value(value: object, loc: Loc, low: int, high: int) -> int:
+    number: int
+    if isinstance(value, bool):
+        raise InvalidEvent(loc, "must be an integer")
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value) < 20:
+        number = int(value.strip())
+    else:
+        raise InvalidEvent(loc, "must be an integer or a string of digits")
+    if not low <= number <= high:
+        raise InvalidEvent(loc, f"must be between {low} and {high}")
+    return number
+
+
+def required_int(obj: dict[str, Any], name: str, base: Loc, low: int, high: int) -> int:
+    if obj.get(name) is None:
+        raise InvalidEvent((*base, name), "field required")
+    return int_value(obj[name], (*base, name), low, high)
+
+
+def optional_int(obj: dict[str, Any], name: str, base: Loc, low: int, high: int) -> int | None:
+    value = obj.get(name)
+    return None if value is None else int_value(value, (*base, name), low, high)
+
+
+def optional_text(obj: dict[str, Any], name: str, base: Loc) -> str | None:
+    value = obj.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise InvalidEvent((*base, name), "must be a string")
+    text = str(value)
+    if len(text) > MAX_TEXT:
+        raise InvalidEvent((*base, name), f"must be at most {MAX_TEXT} characters")
+    return text
+
+
+def identifier(obj: dict[str, Any], name: str, base: Loc) -> str | None:
+    """A text field used to identify something: blank counts as absent."""
+    text = optional_text(obj, name, base)
+    if text is None:
+        return None
+    text = text.strip()
+    return text or None
+
+
+def as_object(value: object, loc: Loc) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise InvalidEvent(loc, "must be an object")
+    return value
+
+
+def as_list(value: object, loc: Loc) -> list[Any]:
+    if not isinstance(value, list):
+        raise InvalidEvent(loc, "must be a list")
+    return value
+
+
+def object_at(obj: dict[str, Any], name: str, base: Loc) -> dict[str, Any] | None:
+    value = obj.get(name)
+    return None if value is None else as_object(value, (*base, name))
+
+
+def scalar_at(obj: dict[str, Any], path: tuple[str, ...]) -> Scalar | None:
+    """The scalar at `path`, or None when any step is missing or of another shape.
+
+    Lenient on purpose: it feeds optional event properties, and the raw event keeps
+    whatever a producer put there, so a property of an odd shape is skipped, not refused.
+    """
+    current: object = obj
+    for step in path:
+        if not isinstance(current, dict):
+            return None
+        current = current.get(step)
+    if isinstance(current, str):
+        text = current.strip()
+        return text[:MAX_TEXT] if text else None
+    if isinstance(current, bool | float):
+        return current
+    if isinstance(current, int) and -(2**63) <= current < 2**63:
+        return current  # Neo4j integers are 64-bit; a larger one could not be stored
+    return None
+
+
+def attrs(**values: Scalar | None) -> dict[str, Scalar]:
+    return {name: value for name, value in values.items() if value is not None}

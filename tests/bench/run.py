@@ -1,0 +1,168 @@
+"""`python -m tests.bench.run [--quick] [--stages 1,2,...] [--profile] [--docs|--no-docs]`
+
+Runs the stages against the Kafka and Neo4j named by the environment, prints the table,
+writes bench-results/<timestamp>.json and (full runs of all stages) docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+import traceback
+from datetime import UTC, datetime
+from typing import Any
+
+import uvloop
+from aiokafka.admin import AIOKafkaAdminClient
+
+from tests.bench import backends, report
+from tests.bench.backends import Graph
+from tests.bench.infra import ROOT, BenchEnv
+from tests.bench.stages import STAGES, Context, Sizes, find_server_pids
+
+
+def code_version() -> str:
+    """The commit under test (BENCH_COMMIT when benchmarking an exported snapshot)."""
+    if os.environ.get("BENCH_COMMIT"):
+        return os.environ["BENCH_COMMIT"]
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + (" + uncommitted changes" if dirty else "")
+
+
+def _log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+async def _preflight(env: BenchEnv, graph: Graph) -> str | None:
+    await graph.driver.verify_connectivity()
+    records, _, _ = await graph.driver.execute_query(
+        "CALL dbms.components() YIELD versions RETURN versions[0] AS v"
+    )
+    admin = AIOKafkaAdminClient(bootstrap_servers=env.kafka_bootstrap)
+    await admin.start()
+    await admin.close()
+    version: str | None = records[0]["v"] if records else None
+    return version
+
+
+async def main_async(args: argparse.Namespace) -> int:
+    env = BenchEnv.from_environ()
+    started = datetime.now(UTC)
+    run_id = started.strftime("%Y%m%dt%H%M%S")
+    out_dir = ROOT / "bench-results"
+    log_dir = out_dir / f"logs-{run_id}"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    graph = Graph(env)
+    try:
+        neo4j_version = await _preflight(env, graph)
+    except Exception as exc:
+        _log(f"Kafka {env.kafka_bootstrap} / Neo4j {env.neo4j_uri} not reachable: {exc!r}")
+        _log("start them first: deploy/local/services.sh up (or make services-up)")
+        await graph.close()
+        return 2
+    kafka_pid, neo4j_pid = find_server_pids(env)
+    await backends.warm_group_coordinator(env, f"bench-{run_id}-warm")
+    ctx = Context(
+        env, run_id, Sizes.for_mode(args.quick), out_dir, log_dir, args.profile, graph,
+        kafka_pid, neo4j_pid,
+    )  # fmt: skip
+    _log(f"run {run_id}: Kafka {env.kafka_bootstrap} (pid {kafka_pid}), Neo4j {env.neo4j_uri} "
+         f"(pid {neo4j_pid}); this WIPES that Neo4j graph")  # fmt: skip
+    machine = report.machine_facts(neo4j_version)
+    results: list[dict[str, Any]] = []
+    t0 = time.monotonic()
+    try:
+        for number in args.stages:
+            _log(f"stage {number} ...")
+            begun = time.monotonic()
+            try:
+                result = (await STAGES[number](ctx)).as_dict()
+            except Exception as exc:
+                traceback.print_exc()
+                result = {
+                    "stage": number,
+                    "name": STAGES[number].__name__,
+                    "error": repr(exc)[:300],
+                }
+            result["wall_seconds"] = round(time.monotonic() - begun, 1)
+            results.append(result)
+            _log(f"stage {number} done in {result['wall_seconds']} s")
+    finally:
+        await backends.delete_topics(env, f"bench-{run_id}")
+        await graph.wipe()
+        await graph.close()
+    machine["loadavg_end"] = os.getloadavg()
+    payload = {
+        "run_id": run_id,
+        "started": started.isoformat(timespec="seconds"),
+        "mode": "quick" if args.quick else "full",
+        "code": code_version(),
+        "profile": args.profile,
+        "stages": args.stages,
+        "wall_seconds": time.monotonic() - t0,
+        "env": {"kafka": env.kafka_bootstrap, "neo4j": env.neo4j_uri},
+        "machine": machine,
+        "results": results,
+        "file": f"{run_id}.json",
+    }
+    path = out_dir / payload["file"]
+    path.write_text(json.dumps(payload, indent=2, default=str))
+    print(report.render_console(results))
+    _log(f"results: {path}")
+    write_docs = args.docs if args.docs is not None else (
+        not args.quick and not args.profile and sorted(args.stages) == sorted(STAGES)
+    )  # fmt: skip
+    if write_docs:
+        report.write_docs(payload)
+        _log(f"updated {report.DOCS}")
+    return 1 if any("error" in r for r in results) else 0
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.run", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="smaller counts: a smoke run")
+    parser.add_argument(
+        "--stages",
+        default=",".join(str(n) for n in STAGES),
+        type=lambda text: [int(x) for x in text.split(",") if x.strip()],
+        help="comma-separated stage numbers (default: all)",
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="run the services under pyinstrument"
+    )
+    docs = parser.add_mutually_exclusive_group()
+    docs.add_argument("--docs", dest="docs", action="store_true", default=None)
+    docs.add_argument("--no-docs", dest="docs", action="store_false")
+    args = parser.parse_args(argv)
+    unknown = [n for n in args.stages if n not in STAGES]
+    if unknown:
+        parser.error(f"unknown stages {unknown}; known: {sorted(STAGES)}")
+    return args
+
+
+def main() -> None:
+    raise SystemExit(uvloop.run(main_async(parse_args())))
+
+
+if __name__ == "__main__":
+    main()

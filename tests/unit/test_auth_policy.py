@@ -1,0 +1,94 @@
+"""Which requests need a key, how a key is read from the headers, and the 401 itself."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import SecretStr
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from ingest_api.api_keys import KeyChecker
+from ingest_api.auth import ApiKeyMiddleware, AuthPolicy, presented_keys
+
+KEY = "k" * 32
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "expected"),
+    [
+        ("GET", "/health", False),
+        ("GET", "/health/ready", False),
+        ("GET", "/health/kafka", False),
+        ("GET", "/health/neo4j", False),
+        ("GET", "/openapi.json", False),
+        ("POST", "/events", True),
+        ("POST", "/events/batch", True),
+        ("GET", "/events", True),
+        ("HEAD", "/events/abc", True),
+        ("GET", "/metrics", True),
+        ("GET", "/nowhere", True),
+        ("GET", "/health/", True),
+        ("DELETE", "/events/abc", True),
+    ],
+)
+def test_default_policy(method: str, path: str, expected: bool) -> None:
+    assert AuthPolicy().requires_key(method, path) is expected
+
+
+def test_reads_and_metrics_can_be_opened_but_writes_cannot() -> None:
+    policy = AuthPolicy(protect_reads=False, protect_metrics=False)
+    assert not policy.requires_key("GET", "/events")
+    assert not policy.requires_key("GET", "/events/x")
+    assert not policy.requires_key("GET", "/metrics")
+    assert policy.requires_key("POST", "/events")
+    assert policy.requires_key("POST", "/events/batch")
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ([(b"authorization", b"Bearer abc")], [b"abc"]),
+        ([(b"authorization", b"bearer   abc ")], [b"abc"]),
+        ([(b"authorization", b"Basic abc")], []),
+        ([(b"authorization", b"Bearer")], []),
+        ([(b"x-api-key", b" abc ")], [b"abc"]),
+        ([(b"x-api-key", b"")], []),
+        ([(b"x-api-key", b"1"), (b"x-api-key", b"2"), (b"x-api-key", b"3")], [b"1", b"2"]),
+    ],
+)
+def test_presented_keys(headers: list[tuple[bytes, bytes]], expected: list[bytes]) -> None:
+    assert presented_keys(headers) == expected
+
+
+async def _ok(request: Request) -> PlainTextResponse:
+    return PlainTextResponse("ok")
+
+
+@pytest.fixture
+def client() -> TestClient:
+    inner = Starlette(routes=[Route("/events", _ok, methods=["POST"]), Route("/health", _ok)])
+    app = ApiKeyMiddleware(inner, KeyChecker([SecretStr(KEY)]), AuthPolicy())
+    return TestClient(app)
+
+
+def test_401_is_fixed_json_with_challenge(client: TestClient) -> None:
+    for headers in ({}, {"Authorization": "Bearer wrong-key"}, {"X-API-Key": KEY + "x"}):
+        response = client.post("/events", headers=headers)
+        assert response.status_code == 401
+        assert response.json() == {"error": "unauthorized", "message": "missing or invalid API key"}
+        assert response.headers["www-authenticate"] == "Bearer"
+
+
+def test_either_header_form_passes(client: TestClient) -> None:
+    assert client.post("/events", headers={"Authorization": f"Bearer {KEY}"}).text == "ok"
+    assert client.post("/events", headers={"X-API-Key": KEY}).text == "ok"
+    # One good key among the offered ones is enough.
+    both = {"Authorization": "Bearer wrong-key", "X-API-Key": KEY}
+    assert client.post("/events", headers=both).status_code == 200
+
+
+def test_open_paths_need_no_key(client: TestClient) -> None:
+    assert client.get("/health").status_code == 200

@@ -1,0 +1,74 @@
+"""JSON shape limits and the in-flight admission counter (pure parts of the limits)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ingest_api.in_flight import InFlightLimiter, Overloaded
+from ingest_api.json_limits import json_limit_violation
+
+
+def nested(depth: int) -> Any:
+    """`depth` containers, alternating objects and arrays, built without recursion."""
+    value: Any = "leaf"
+    for level in range(depth):
+        value = {"k": value} if level % 2 else [value]
+    return value
+
+
+def test_depth_at_the_limit_passes_one_more_fails() -> None:
+    assert json_limit_violation(nested(32), 32, 100) is None
+    violation = json_limit_violation(nested(33), 32, 100)
+    assert violation is not None
+    assert violation["msg"] == "nesting deeper than 32 levels"
+    assert len(violation["loc"]) == 32
+
+
+def test_very_deep_input_does_not_recurse() -> None:
+    # Far deeper than Python's recursion limit; orjson stops at 1024 but a caller may not.
+    assert json_limit_violation(nested(100_000), 32, 100) is not None
+
+
+def test_scalars_and_empty_containers() -> None:
+    assert json_limit_violation(None, 1, 10) is None
+    assert json_limit_violation(3.5, 1, 10) is None
+    assert json_limit_violation({}, 1, 10) is None
+    assert json_limit_violation([[]], 1, 10) == {"loc": [0], "msg": "nesting deeper than 1 levels"}
+
+
+def test_long_string_value_reports_its_path() -> None:
+    doc = {"event": {"src": [{"name": "x" * 11}]}}
+    assert json_limit_violation(doc, 32, 10) == {
+        "loc": ["event", "src", 0, "name"],
+        "msg": "string longer than 10 characters",
+    }
+    assert json_limit_violation(doc, 32, 11) is None
+
+
+def test_long_key_is_reported_without_echoing_it() -> None:
+    long_key = "k" * 1000
+    violation = json_limit_violation({"event": {long_key: 1}}, 32, 100)
+    assert violation == {"loc": ["event"], "msg": "object key longer than 100 characters"}
+    deep = json_limit_violation({long_key[:90]: [[["x" * 200]]]}, 32, 100)
+    assert deep is not None
+    assert deep["loc"][0] == "k" * 64 + "…"
+
+
+def test_limiter_admits_up_to_the_bound_and_releases() -> None:
+    limiter = InFlightLimiter(10)
+    with limiter.admit(6):
+        with pytest.raises(Overloaded), limiter.admit(5):
+            pass
+        with limiter.admit(4):
+            assert limiter.in_flight == 10
+        assert limiter.in_flight == 6
+    assert limiter.in_flight == 0
+
+
+def test_limiter_releases_when_the_work_fails() -> None:
+    limiter = InFlightLimiter(5)
+    with pytest.raises(RuntimeError), limiter.admit(5):
+        raise RuntimeError("send failed")
+    assert limiter.in_flight == 0
