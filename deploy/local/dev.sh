@@ -28,9 +28,11 @@ stop_all() {
 }
 trap stop_all INT TERM EXIT
 
-"$PY" -m ingest_api 2>&1 | sed -u 's/^/[ingest_api] /' &
+# Process substitution, not a pipe: $! must be the service's PID, not sed's, so the
+# stop below signals the services themselves.
+"$PY" -m ingest_api > >(sed -u 's/^/[ingest_api] /') 2>&1 &
 pids+=($!)
-"$PY" -m graph_writer 2>&1 | sed -u 's/^/[graph_writer] /' &
+"$PY" -m graph_writer > >(sed -u 's/^/[graph_writer] /') 2>&1 &
 pids+=($!)
 
 port="${INGEST_API_PORT:-8001}"
