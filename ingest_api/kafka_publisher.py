@@ -142,7 +142,12 @@ class KafkaPublisher:
         except (KafkaError, OSError, TimeoutError) as exc:
             log.warning("Kafka producer did not stop cleanly: %s", type(exc).__name__)
             # Unsent records are given up (their callers were answered by the direct
-            # path); the sockets must still be closed or every probe leaks some.
+            # path). stop() was cut short before it stopped the sender task, which would
+            # keep reconnecting after the client is closed and leak its sockets; aiokafka
+            # offers no public way to stop it (aio-libs/aiokafka issue 1101).
+            sender = producer._sender
+            if sender is not None:
+                await sender.close()
             await producer.client.close()
 
 
