@@ -1,6 +1,7 @@
 """Turn a batch of GraphEvents into the parameters of the idempotent graph write.
 
 Pure, so the aggregation that keeps counters exact can be tested without a server.
+Times travel as ISO-8601 text; the queries turn them into datetimes in the server.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ def event_rows(events: Sequence[GraphEvent]) -> list[dict[str, Any]]:
         {
             "id": e.id,
             "props": {**e.props, "raw": e.raw},
-            "time": e.time,
-            "received_at": e.received_at,
+            "time": e.time.isoformat(),
+            "received_at": e.received_at.isoformat(),
         }
         for e in events
     ]
@@ -74,12 +75,16 @@ def entity_rows(new_events: Sequence[GraphEvent]) -> list[dict[str, Any]]:
             "type": u.type,
             "labels": [u.label] if u.label else [],
             "count": u.count,
-            "first_seen": u.first_seen,
-            "last_seen": u.last_seen,
+            "first_seen": _iso(u.first_seen),
+            "last_seen": _iso(u.last_seen),
             "attrs": [{"name": n, "rank": r, "value": v} for n, (r, v) in sorted(u.attrs.items())],
         }
         for u in sorted(updates.values(), key=lambda u: u.key)
     ]
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
 
 
 def link_rows(new_events: Sequence[GraphEvent]) -> list[dict[str, str]]:

@@ -46,8 +46,8 @@ def test_aggregate_is_order_independent() -> None:
     assert len(results) == 1
     (row,) = entity_rows(events)
     assert row["count"] == 3
-    assert row["first_seen"] == T0 + timedelta(minutes=5)
-    assert row["last_seen"] == T0 + timedelta(minutes=10)
+    assert row["first_seen"] == (T0 + timedelta(minutes=5)).isoformat()
+    assert row["last_seen"] == (T0 + timedelta(minutes=10)).isoformat()
     # e2 is the latest but carries no name: the name comes from the latest event that has one.
     assert [a["value"] for a in row["attrs"]] == ["mid"]
     assert row["labels"] == ["User"]
