@@ -37,7 +37,7 @@ ON CREATE SET ev += e.props, ev.time = datetime(e.time), ev.received_at = dateti
               ev._batch = $batch
 WITH ev WHERE ev._batch = $batch
 REMOVE ev._batch
-RETURN ev.id AS id
+RETURN collect(ev.id) AS ids
 """
 
 # Counters add the batch's aggregate; times keep min/max; each attribute keeps the value
@@ -218,7 +218,9 @@ async def _write_batch(tx: AsyncManagedTransaction, events: list[GraphEvent]) ->
     # transient failure, and the rolled-back attempt must not be mistaken for this one.
     batch = str(uuid.uuid4())
     result = await tx.run(_CREATE_EVENTS, events=event_rows(events), batch=batch)
-    new_ids = {record["id"] async for record in result}
+    # One record holding every id: streaming a record per event cost more than the write.
+    record = await result.single(strict=True)
+    new_ids = set(record["ids"])
     new_events = [e for e in events if e.id in new_ids]
     if new_events:
         await (await tx.run(_UPSERT_ENTITIES, entities=entity_rows(new_events))).consume()
