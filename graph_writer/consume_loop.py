@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import TypeAlias
 
@@ -12,7 +13,7 @@ from aiokafka.errors import CommitFailedError, KafkaError
 from aiokafka.structs import ConsumerRecord
 
 from graph_writer import metrics
-from graph_writer.batch_write import Item, write_isolating_rejects
+from graph_writer.batch_write import Item, Outcome, write_isolating_rejects
 from graph_writer.dead_letters import DeadLetterPublisher
 from graph_writer.offsets import next_offsets
 from graph_writer.settings import GraphWriterSettings
@@ -37,6 +38,27 @@ class WriterStatus:
     @property
     def ready(self) -> bool:
         return self.consuming and self.neo4j_ok
+
+
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    records: list[Record]
+    items: list[Item[Record]]
+    undecodable: list[tuple[Record, str]]
+
+
+def _prepare(records: list[Record]) -> _Batch:
+    items: list[Item[Record]] = []
+    undecodable: list[tuple[Record, str]] = []
+    for record in records:
+        try:
+            env = decode_record(record.value)
+            event = to_graph_event(env.id, env.source_format, env.event, env.received_at)
+        except InvalidEvent as exc:
+            undecodable.append((record, f"InvalidEvent: {exc}"))
+        else:
+            items.append(Item(record, event))
+    return _Batch(records, items, undecodable)
 
 
 class _CommitOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -76,25 +98,45 @@ class ConsumeLoop:
         return _CommitOnRevoke(self)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Consume until `stop` is set; the batch in hand is finished and committed first."""
-        s = self._settings
+        """Consume until `stop` is set; the batch in hand is finished and committed first.
+
+        While Neo4j works on one batch, the next is fetched, decoded and mapped: that CPU
+        work would otherwise sit between two writes. Batches are still written one after
+        the other and committed in order, so nothing about the guarantees changes.
+        """
         self.status.consuming = True
+        ahead: _Batch | None = None
         while not stop.is_set():
-            batches = await self._consumer.getmany(
-                timeout_ms=s.writer_batch_wait_ms, max_records=s.writer_batch_size
-            )
-            records = [r for partition in batches.values() for r in partition]
-            if records:
-                metrics.RECORDS_CONSUMED.inc(len(records))
-                metrics.BATCH_SIZE.observe(len(records))
-                if not await self._process(records, stop):
+            batch = ahead or await self._fetch(self._settings.writer_batch_wait_ms)
+            ahead = None
+            if batch is not None:
+                first_try = asyncio.create_task(self._store(batch))
+                try:
+                    if not stop.is_set():
+                        ahead = await self._fetch(0)
+                except BaseException:
+                    first_try.cancel()
+                    await asyncio.gather(first_try, return_exceptions=True)
+                    raise
+                if not await self._store_until_done(batch, first_try, stop):
                     break
-                done = next_offsets(records)
+                done = next_offsets(batch.records)
                 self._written.update(done)
                 self._positions.update(done)
                 await self.commit_written(None)
             self._report_lag()
         self.status.consuming = False
+
+    async def _fetch(self, timeout_ms: int) -> _Batch | None:
+        batches = await self._consumer.getmany(
+            timeout_ms=timeout_ms, max_records=self._settings.writer_batch_size
+        )
+        records = [r for partition in batches.values() for r in partition]
+        if not records:
+            return None
+        metrics.RECORDS_CONSUMED.inc(len(records))
+        metrics.BATCH_SIZE.observe(len(records))
+        return _prepare(records)
 
     async def commit_written(self, only: set[TopicPartition] | None) -> None:
         assignment = self._consumer.assignment()
@@ -117,26 +159,22 @@ class ConsumeLoop:
         for tp in offsets:
             self._written.pop(tp, None)
 
-    async def _process(self, records: list[Record], stop: asyncio.Event) -> bool:
-        """Write (or dead-letter) every record; False if stopped before that was done."""
-        items: list[Item[Record]] = []
-        undecodable: list[tuple[Record, str]] = []
-        for record in records:
-            try:
-                env = decode_record(record.value)
-                event = to_graph_event(env.id, env.source_format, env.event, env.received_at)
-            except InvalidEvent as exc:
-                undecodable.append((record, f"InvalidEvent: {exc}"))
-            else:
-                items.append(Item(record, event))
+    async def _store(self, batch: _Batch) -> Outcome[Record]:
+        outcome = await write_isolating_rejects(
+            self._repository, batch.items, self._settings.writer_record_attempts
+        )
+        await self._dead_letters.publish(batch.undecodable + outcome.rejected)
+        return outcome
 
+    async def _store_until_done(
+        self, batch: _Batch, first_try: Awaitable[Outcome[Record]], stop: asyncio.Event
+    ) -> bool:
+        """Write (or dead-letter) every record; False if stopped before that was done."""
         backoff = self._settings.writer_backoff_initial_s
+        attempt = first_try
         while True:
             try:
-                outcome = await write_isolating_rejects(
-                    self._repository, items, self._settings.writer_record_attempts
-                )
-                await self._dead_letters.publish(undecodable + outcome.rejected)
+                outcome = await attempt
             except (StoreUnavailable, KafkaError, TimeoutError) as exc:
                 self.status.neo4j_ok = not isinstance(exc, StoreUnavailable)
                 metrics.NEO4J_UP.set(int(self.status.neo4j_ok))
@@ -146,6 +184,7 @@ class ConsumeLoop:
                     return False
                 await self._idle(backoff)
                 backoff = min(backoff * 2, self._settings.writer_backoff_max_s)
+                attempt = self._store(batch)
                 continue
             break
         self._resume()
