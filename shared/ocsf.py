@@ -28,11 +28,12 @@ rejected, because the client named them explicitly.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
+
+import orjson
 
 from shared.errors import InvalidEvent
 from shared.formats import ocsf_entities as build
@@ -114,6 +115,12 @@ _PROPERTIES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     ("cmd_line", ("process", "cmd_line")),
 )
 
+# Most slots' roots are absent from any one event: look only at the roots present.
+_SLOTS_BY_ROOT: Final = {
+    root: tuple(slot for slot in _SLOTS if slot.path[0] == root)
+    for root in dict.fromkeys(slot.path[0] for slot in _SLOTS)
+}
+
 _PROPERTIES_BY_ROOT: Final = {
     root: tuple(entry for entry in _PROPERTIES if entry[1][0] == root)
     for root in dict.fromkeys(path[0] for _, path in _PROPERTIES)
@@ -155,7 +162,7 @@ def ocsf_to_graph_event(
 
     links = _dedupe([*_simple_links(event, base), *_ocsf_links(event, base)])
     if raw is None:
-        raw = json.dumps(event, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
+        raw = orjson.dumps(event, option=orjson.OPT_SORT_KEYS).decode()
     return GraphEvent(
         id=event_id,
         time=time,
@@ -279,11 +286,14 @@ def _ocsf_links(event: dict[str, Any], base: Loc) -> Iterator[Link]:
 
 
 def _slot_links(obj: dict[str, Any], base: Loc, scope: Scope) -> Iterator[Link]:
-    for slot in _SLOTS:
-        value, loc = _walk(obj, slot.path, base)
-        if value is not None:
-            for entity in slot.build(value, loc, scope):
-                yield Link(slot.rel, entity)
+    for root, slots in _SLOTS_BY_ROOT.items():
+        if obj.get(root) is None:
+            continue
+        for slot in slots:
+            value, loc = _walk(obj, slot.path, base)
+            if value is not None:
+                for entity in slot.build(value, loc, scope):
+                    yield Link(slot.rel, entity)
 
 
 def _walk(obj: dict[str, Any], path: tuple[str, ...], base: Loc) -> tuple[object, Loc]:
