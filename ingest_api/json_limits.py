@@ -25,6 +25,37 @@ def json_limit_violation(
 
     Depth counts containers: `{}` is depth 1, `{"event": {}}` depth 2.
     """
+    if _fits(value, max_depth, max_string_length):
+        return None
+    return _first_violation(value, max_depth, max_string_length)
+
+
+def _fits(value: Any, max_depth: int, max_string_length: int) -> bool:
+    """The common case, checked without building a path per node (it runs on every event)."""
+    if not isinstance(value, dict | list):
+        return not (isinstance(value, str) and len(value) > max_string_length)
+    stack: list[tuple[dict[str, Any] | list[Any], int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > max_depth:
+            return False
+        if isinstance(node, dict):
+            for key in node:
+                if len(key) > max_string_length:
+                    return False
+            children: Any = node.values()
+        else:
+            children = node
+        for child in children:
+            if isinstance(child, str):
+                if len(child) > max_string_length:
+                    return False
+            elif isinstance(child, dict | list):
+                stack.append((child, depth + 1))
+    return True
+
+
+def _first_violation(value: Any, max_depth: int, max_string_length: int) -> dict[str, Any] | None:
     stack: list[_Node] = [(value, 0, None)]
     while stack:
         node, depth, path = stack.pop()

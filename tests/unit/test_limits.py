@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from ingest_api import json_limits
 from ingest_api.in_flight import InFlightLimiter, Overloaded
 from ingest_api.json_limits import json_limit_violation
 
@@ -72,3 +75,20 @@ def test_limiter_releases_when_the_work_fails() -> None:
     with pytest.raises(RuntimeError), limiter.admit(5):
         raise RuntimeError("send failed")
     assert limiter.in_flight == 0
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=12),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4)
+    ),
+    max_leaves=30,
+)
+
+
+@given(value=_json, max_depth=st.integers(1, 6), max_string_length=st.integers(0, 12))
+def test_fast_check_agrees_with_the_walk_that_reports_paths(
+    value: object, max_depth: int, max_string_length: int
+) -> None:
+    fits = json_limits._fits(value, max_depth, max_string_length)
+    assert fits == (json_limits._first_violation(value, max_depth, max_string_length) is None)
