@@ -8,7 +8,6 @@ from typing import Any
 import orjson
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
-from starlette.responses import JSONResponse
 
 from ingest_api import metrics
 from ingest_api.body import (
@@ -23,6 +22,7 @@ from ingest_api.dispatch import NothingDurable, Route
 from ingest_api.in_flight import InFlightLimiter, Overloaded
 from ingest_api.intake import AcceptedEvent, RejectedItem, accept_item
 from ingest_api.json_limits import json_limit_violation
+from ingest_api.json_response import FastJSONResponse
 from ingest_api.problems import HttpProblem, invalid
 from ingest_api.state import AppState
 from shared.repository import EventFilter
@@ -42,7 +42,7 @@ def request_id(request: Request) -> str | None:
     return value
 
 
-async def post_event(request: Request) -> JSONResponse:
+async def post_event(request: Request) -> FastJSONResponse:
     state = app_state(request)
     require_media_type(request, JSON_TYPES)
     item = parse_json(await read_body(request, state.settings.max_body_bytes))
@@ -52,10 +52,10 @@ async def post_event(request: Request) -> JSONResponse:
         error = "payload_too_large" if result.status == 413 else "invalid_event"
         raise HttpProblem(result.status, error, "the event is not valid", result.detail)
     route = await _submit(request, [result])
-    return JSONResponse({"id": result.id, "event": result.record.event}, _status(route))
+    return FastJSONResponse({"id": result.id, "event": result.record.event}, _status(route))
 
 
-async def post_batch(request: Request) -> JSONResponse:
+async def post_batch(request: Request) -> FastJSONResponse:
     state = app_state(request)
     kind = require_media_type(request, JSON_TYPES | NDJSON_TYPES)
     body = await read_body(request, state.settings.max_batch_bytes)
@@ -84,7 +84,7 @@ async def post_batch(request: Request) -> JSONResponse:
 
     metrics.EVENTS.labels("rejected").inc(len(items) - len(accepted))
     if not accepted:
-        return JSONResponse({"accepted": 0, "rejected": len(items), "results": results}, 422)
+        return FastJSONResponse({"accepted": 0, "rejected": len(items), "results": results}, 422)
     route = await _submit(request, accepted)
     body_out = {
         "accepted": len(accepted),
@@ -92,10 +92,10 @@ async def post_batch(request: Request) -> JSONResponse:
         "route": route,
         "results": results,
     }
-    return JSONResponse(body_out, _status(route))
+    return FastJSONResponse(body_out, _status(route))
 
 
-async def list_events(request: Request) -> JSONResponse:
+async def list_events(request: Request) -> FastJSONResponse:
     state = app_state(request)
     query = request.query_params
     _refuse_repeated(query)
@@ -112,15 +112,15 @@ async def list_events(request: Request) -> JSONResponse:
         raise HttpProblem(
             422, "invalid_query", "bad cursor", [invalid(("query", "cursor"), "invalid cursor")]
         ) from None
-    return JSONResponse({"items": page.items, "next_cursor": page.next_cursor})
+    return FastJSONResponse({"items": page.items, "next_cursor": page.next_cursor})
 
 
-async def get_event(request: Request) -> JSONResponse:
+async def get_event(request: Request) -> FastJSONResponse:
     state = app_state(request)
     event = await state.repository.get_event(request.path_params["event_id"])
     if event is None:
         raise HttpProblem(404, "not_found", "no event with this id")
-    return JSONResponse(event)
+    return FastJSONResponse(event)
 
 
 def _accept(
