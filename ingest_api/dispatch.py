@@ -44,12 +44,12 @@ class EventDispatcher:
                     raise NothingDurable(str(exc)) from exc
                 log.info("falling back to direct write: %s", exc, extra={"count": len(events)})
             else:
-                metrics.EVENTS.labels("kafka").inc(len(events))
+                metrics.EVENTS_KAFKA.inc(len(events))
                 return "kafka"
         try:
             with metrics.NEO4J_WRITE_SECONDS.time():
                 await self._repository.write_events([e.graph_event for e in events])
         except StoreUnavailable as exc:
             raise NothingDurable(str(exc)) from exc
-        metrics.EVENTS.labels("direct").inc(len(events))
+        metrics.EVENTS_DIRECT.inc(len(events))
         return "direct"

@@ -33,8 +33,18 @@ NEO4J_WRITE_SECONDS = Histogram(
     "Direct-path Neo4j batch write duration",
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+# Children bound once, so the hot path skips `labels()`, and every path is exported (as 0)
+# from the start: an alert on the fallback rate then has a series to watch.
+EVENTS_KAFKA = EVENTS.labels("kafka")
+EVENTS_DIRECT = EVENTS.labels("direct")
+EVENTS_REJECTED = EVENTS.labels("rejected")
 BREAKER_OPEN = Gauge("ingest_kafka_breaker_open", "1 while the Kafka circuit breaker is open")
 BREAKER_OPENED = Counter("ingest_kafka_breaker_opened_total", "Times the Kafka circuit opened")
+
+
+# Methods are client-chosen text: anything else is counted as "OTHER", so a client cannot
+# create series at will.
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 class MetricsMiddleware:
@@ -42,6 +52,9 @@ class MetricsMiddleware:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        # Labelled children, looked up once per (route, method, status): `labels()` takes
+        # a lock and builds its key on every call, which showed up in the request cost.
+        self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -59,7 +72,17 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, record_status)
         finally:
+            elapsed = time.perf_counter() - started
             route = scope.get("route")
             template = getattr(route, "path", "unmatched")
-            REQUESTS.labels(template, scope["method"], str(status)).inc()
-            REQUEST_SECONDS.labels(template).observe(time.perf_counter() - started)
+            method = scope["method"] if scope["method"] in _METHODS else "OTHER"
+            key = (template, method, status)
+            series = self._series.get(key)
+            if series is None:
+                series = (
+                    REQUESTS.labels(template, method, str(status)),
+                    REQUEST_SECONDS.labels(template),
+                )
+                self._series[key] = series
+            series[0].inc()
+            series[1].observe(elapsed)

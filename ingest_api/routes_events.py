@@ -48,7 +48,7 @@ async def post_event(request: Request) -> FastJSONResponse:
     item = parse_json(await read_body(request, state.settings.max_body_bytes))
     result = _accept(state, item, request.headers.get("idempotency-key"), datetime.now(UTC))
     if isinstance(result, RejectedItem):
-        metrics.EVENTS.labels("rejected").inc()
+        metrics.EVENTS_REJECTED.inc()
         error = "payload_too_large" if result.status == 413 else "invalid_event"
         raise HttpProblem(result.status, error, "the event is not valid", result.detail)
     route = await _submit(request, [result])
@@ -82,7 +82,7 @@ async def post_batch(request: Request) -> FastJSONResponse:
             accepted.append(outcome)
             results.append({"index": index, "status": "accepted", "id": outcome.id})
 
-    metrics.EVENTS.labels("rejected").inc(len(items) - len(accepted))
+    metrics.EVENTS_REJECTED.inc(len(items) - len(accepted))
     if not accepted:
         return FastJSONResponse({"accepted": 0, "rejected": len(items), "results": results}, 422)
     route = await _submit(request, accepted)
