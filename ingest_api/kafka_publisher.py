@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
@@ -83,28 +84,26 @@ class KafkaPublisher:
         headers = record_headers(request_id)
         loop = asyncio.get_running_loop()
         started = loop.time()
-        deadline = started + self._settings.kafka_send_timeout_s
+        pending: list[asyncio.Future[Any]] = []
         try:
-            # One coroutine queues the whole request, so the producer batches it and
-            # only one task waits per request rather than one per record.
-            async with asyncio.timeout_at(deadline):
-                pending = [
-                    await producer.send(topic, value=r.value, key=r.key, headers=headers)
-                    for r in records
-                ]
-            done, not_done = await asyncio.wait(pending, timeout=max(0.0, deadline - loop.time()))
-        except (KafkaError, TimeoutError) as exc:
+            async with asyncio.timeout(self._settings.kafka_send_timeout_s):
+                # One coroutine queues the whole request, so the producer batches it and
+                # one task waits per request rather than one per record. The records of a
+                # batch are acknowledged together, so awaiting them in turn rarely waits
+                # more than once, and costs less than asyncio.wait's callbacks.
+                for r in records:
+                    pending.append(
+                        await producer.send(topic, value=r.value, key=r.key, headers=headers)
+                    )
+                for future in pending:
+                    await future
+        except (KafkaError, OSError, TimeoutError) as exc:
+            for future in pending:
+                # Outcome unknown; the caller writes directly, which is safe because graph
+                # writes are idempotent if Kafka delivers these later after all.
+                future.add_done_callback(_consume_outcome)
             self._failed(loop.time())
             raise KafkaUnavailable(f"Kafka send failed: {type(exc).__name__}") from exc
-        for future in not_done:
-            # Outcome unknown; the caller writes directly, which is safe because graph
-            # writes are idempotent if Kafka delivers these later after all.
-            future.add_done_callback(_consume_outcome)
-        errors = [f.exception() for f in done if f.exception() is not None]
-        if not_done or errors:
-            self._failed(loop.time())
-            reason = "timed out" if not_done else type(errors[0]).__name__
-            raise KafkaUnavailable(f"Kafka send {reason}")
         metrics.KAFKA_SEND_SECONDS.observe(loop.time() - started)
         self.breaker.record_success()
 
