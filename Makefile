@@ -17,6 +17,7 @@ help:
 	@echo "make lint            ruff + mypy (strict)"
 	@echo "make bench           benchmarks against the local servers (docs/benchmarks.md)"
 	@echo "make up / down / logs / scale WRITERS=n   docker compose stack (needs a Docker engine)"
+	@echo "make up-observability   the compose stack plus Prometheus (:9090) and Grafana (:3000)"
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -4,6 +4,7 @@
 #
 #   make up                  build and start everything, wait until healthy
 #   make up-direct           direct-write mode: neo4j + ingest_api (USE_KAFKA=false)
+#   make up-observability    everything plus Prometheus (:9090) and Grafana (:3000)
 #   make logs [SERVICE=x]    follow logs (all services, or one)
 #   make scale WRITERS=3     run N graph_writer replicas
 #   make down [DOWN_FLAGS=-v]  stop and remove containers (-v: also the volumes)
@@ -16,7 +17,7 @@ WRITERS ?= 1
 SERVICE ?=
 DOWN_FLAGS ?=
 
-.PHONY: up up-direct down logs scale compose-preflight
+.PHONY: up up-direct up-observability down logs scale compose-preflight
 
 # Fails early and clearly when there is no Docker engine, then makes sure the
 # --env-file exists (copied from .env.example, never overwritten).
@@ -36,8 +37,14 @@ up: compose-preflight
 up-direct: compose-preflight
 	$(COMPOSE_DIRECT) up -d --build --remove-orphans --wait --wait-timeout $(COMPOSE_WAIT_TIMEOUT) neo4j ingest_api
 
+# The `observability` profile's services (prometheus, grafana) start only here.
+up-observability: compose-preflight
+	$(COMPOSE) --profile observability up -d --build --remove-orphans --wait --wait-timeout $(COMPOSE_WAIT_TIMEOUT)
+	@echo "ingest_api: http://localhost:8001  prometheus: http://localhost:9090  grafana: http://localhost:3000"
+
+# With the profile named, down also removes prometheus and grafana when they run.
 down: compose-preflight
-	$(COMPOSE) down --remove-orphans $(DOWN_FLAGS)
+	$(COMPOSE) --profile observability down --remove-orphans $(DOWN_FLAGS)
 
 logs: compose-preflight
 	$(COMPOSE) logs --follow --tail=200 $(SERVICE)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import TypeAlias
@@ -12,10 +13,10 @@ from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 from aiokafka.structs import ConsumerRecord
 
-from graph_writer import metrics
+from graph_writer import metrics, record_log
 from graph_writer.batch_write import Item, Outcome, write_isolating_rejects
 from graph_writer.dead_letters import DeadLetterPublisher
-from graph_writer.offsets import next_offsets
+from graph_writer.offsets import first_offsets, next_offsets
 from graph_writer.settings import GraphWriterSettings
 from shared.errors import InvalidEvent, StoreUnavailable
 from shared.kafka_codec import decode_record
@@ -69,9 +70,11 @@ class _CommitOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
         await self._loop.commit_written(revoked)
+        self._loop.forget(revoked)
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         self._loop.status.assigned = set(assigned)
+        metrics.ASSIGNED_PARTITIONS.set(len(assigned))
         log.info("partitions assigned: %s", sorted(tp.partition for tp in assigned))
 
 
@@ -110,6 +113,7 @@ class ConsumeLoop:
             batch = ahead or await self._fetch(self._settings.writer_batch_wait_ms)
             ahead = None
             if batch is not None:
+                started = time.perf_counter()
                 first_try = asyncio.create_task(self._store(batch))
                 try:
                     if not stop.is_set():
@@ -118,8 +122,19 @@ class ConsumeLoop:
                     first_try.cancel()
                     await asyncio.gather(first_try, return_exceptions=True)
                     raise
-                if not await self._store_until_done(batch, first_try, stop):
+                outcome = await self._store_until_done(batch, first_try, stop)
+                if outcome is None:
                     break
+                log.info(
+                    "batch written",
+                    extra=record_log.batch_fields(
+                        batch.records,
+                        time.perf_counter() - started,
+                        outcome.created,
+                        outcome.already_present,
+                        len(outcome.rejected),
+                    ),
+                )
                 done = next_offsets(batch.records)
                 self._written.update(done)
                 self._positions.update(done)
@@ -136,6 +151,9 @@ class ConsumeLoop:
             return None
         metrics.RECORDS_CONSUMED.inc(len(records))
         metrics.BATCH_SIZE.observe(len(records))
+        # Lag becomes visible from the first batch, even if that one never gets written.
+        for tp, offset in first_offsets(records).items():
+            self._positions.setdefault(tp, offset)
         return _prepare(records)
 
     async def commit_written(self, only: set[TopicPartition] | None) -> None:
@@ -159,6 +177,14 @@ class ConsumeLoop:
         for tp in offsets:
             self._written.pop(tp, None)
 
+    def forget(self, revoked: set[TopicPartition]) -> None:
+        """Drop the gauges of partitions now owned elsewhere, or their last values linger."""
+        for tp in revoked:
+            self._positions.pop(tp, None)
+            # A no-op for a partition that never got a value (prometheus-client >= 0.22).
+            metrics.CONSUMER_LAG.remove(str(tp.partition))
+            metrics.COMMITTED_OFFSET.remove(str(tp.partition))
+
     async def _store(self, batch: _Batch) -> Outcome[Record]:
         outcome = await write_isolating_rejects(
             self._repository, batch.items, self._settings.writer_record_attempts
@@ -168,8 +194,8 @@ class ConsumeLoop:
 
     async def _store_until_done(
         self, batch: _Batch, first_try: Awaitable[Outcome[Record]], stop: asyncio.Event
-    ) -> bool:
-        """Write (or dead-letter) every record; False if stopped before that was done."""
+    ) -> Outcome[Record] | None:
+        """Write (or dead-letter) every record; None if stopped before that was done."""
         backoff = self._settings.writer_backoff_initial_s
         attempt = first_try
         while True:
@@ -181,8 +207,10 @@ class ConsumeLoop:
                 metrics.WRITE_RETRIES.inc()
                 log.warning("batch not written, retrying in %.1fs: %s", backoff, exc)
                 if stop.is_set():
-                    return False
+                    return None
                 await self._idle(backoff)
+                # Keeps the lag gauge moving while the writer is stuck, which is when it matters.
+                self._report_lag()
                 backoff = min(backoff * 2, self._settings.writer_backoff_max_s)
                 attempt = self._store(batch)
                 continue
@@ -192,7 +220,22 @@ class ConsumeLoop:
         metrics.NEO4J_UP.set(1)
         metrics.EVENTS_WRITTEN.inc(outcome.created)
         metrics.EVENTS_DUPLICATE.inc(outcome.already_present)
-        return True
+        self._log_records(batch.items, batch.undecodable + outcome.rejected)
+        return outcome
+
+    @staticmethod
+    def _log_records(items: list[Item[Record]], dead: list[tuple[Record, str]]) -> None:
+        for record, _reason in dead:
+            # The reason travels in the dead letter's dlq-error header, not in the log.
+            log.warning("record dead-lettered", extra=record_log.dead_letter_fields(record))
+        if not log.isEnabledFor(logging.DEBUG):
+            return
+        rejected = {id(record) for record, _ in dead}
+        for item in items:
+            if id(item.source) not in rejected:
+                log.debug(
+                    "event written", extra=record_log.event_fields(item.event.id, item.source)
+                )
 
     async def _idle(self, seconds: float) -> None:
         """Wait while keeping group membership: poll with every partition paused."""

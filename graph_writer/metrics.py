@@ -28,3 +28,7 @@ CONSUMER_LAG = Gauge("graph_writer_consumer_lag", "Records behind the log end", 
 COMMITTED_OFFSET = Gauge("graph_writer_committed_offset", "Last committed offset", ["partition"])
 NEO4J_UP = Gauge("graph_writer_neo4j_up", "1 when the last Neo4j call succeeded")
 SHUTDOWN_SECONDS = Gauge("graph_writer_shutdown_seconds", "Duration of the last graceful shutdown")
+READY = Gauge("graph_writer_ready", "1 while /health/ready answers 200 (consuming and Neo4j up)")
+ASSIGNED_PARTITIONS = Gauge(
+    "graph_writer_assigned_partitions", "Partitions of the input topic assigned to this replica"
+)

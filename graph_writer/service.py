@@ -35,6 +35,8 @@ async def run_service(settings: GraphWriterSettings) -> int:
         loop.add_signal_handler(sig, stop.set)
 
     status = WriterStatus()
+    # Read at scrape time, so the gauge can never disagree with /health/ready.
+    metrics.READY.set_function(lambda: float(status.ready))
     health_stop = asyncio.Event()
     health = asyncio.create_task(_serve_health(settings, status, health_stop), name="health")
     driver = create_driver(settings)

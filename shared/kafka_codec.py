@@ -12,6 +12,8 @@ from shared.errors import InvalidEvent
 
 SCHEMA_VERSION: Final = 1
 CONTENT_TYPE: Final = "application/json"
+# Carries the HTTP X-Request-ID, so one event can be followed from the API to the graph.
+REQUEST_ID_HEADER: Final = "request-id"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +57,7 @@ def record_headers(request_id: str | None = None) -> list[tuple[str, bytes]]:
         ("schema-version", str(SCHEMA_VERSION).encode()),
     ]
     if request_id:
-        headers.append(("request-id", request_id.encode()))
+        headers.append((REQUEST_ID_HEADER, request_id.encode()))
     return headers
 
 

@@ -9,7 +9,22 @@ from datetime import UTC, datetime
 from typing import Final
 
 # Extra attributes worth carrying into the JSON line when a call site supplies them.
-_CONTEXT_FIELDS: Final = ("event_id", "batch_id", "partition", "offset", "request_id", "count")
+_CONTEXT_FIELDS: Final = (
+    "event_id",
+    "batch_id",
+    "partition",
+    "offset",
+    "request_id",
+    "count",
+    "offsets",
+    "duration_ms",
+    "new_events",
+    "duplicates",
+    "dead_lettered",
+)
+# Their DEBUG output includes query parameters and record contents (event payloads):
+# LOG_LEVEL=DEBUG is for our own code, these stay at INFO or above.
+_CHATTY_LIBRARIES: Final = ("neo4j", "aiokafka", "kafka", "hypercorn", "asyncio")
 
 
 class JsonFormatter(logging.Formatter):
@@ -35,3 +50,6 @@ def configure_logging(level: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    floor = max(logging.getLevelName(level.upper()), logging.INFO)
+    for name in _CHATTY_LIBRARIES:
+        logging.getLogger(name).setLevel(floor)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import urllib.request
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from starlette.testclient import TestClient
 from ingest_api.app import create_app
 from tests.conftest import Graph, Services
 from tests.integration.conftest import api_settings
+from tests.integration.kafka_helpers import create_topic, produce, record_for
 from tests.integration.processes import ServiceProcess, start_writer, wait_for
 
 
@@ -135,3 +137,64 @@ def test_kafka_down_opens_the_breaker_and_counts_fallback(
             60,
             "the breaker to close",
         )
+
+
+def test_a_partition_that_moves_takes_its_lag_series_with_it(
+    services: Services, graph: Graph, topic: str, tmp_path: Path
+) -> None:
+    """After a rebalance each partition is reported by one replica, so sums stay true."""
+    asyncio.run(create_topic(services.kafka_bootstrap, topic, partitions=2))
+    asyncio.run(
+        produce(
+            services.kafka_bootstrap,
+            topic,
+            [record_for(f"lag-{i}", {"class_uid": 4001}) for i in range(40)],
+        )
+    )
+    group = f"lag-{topic}"
+    first = start_writer(services, topic, group, tmp_path)
+    second: ServiceProcess | None = None
+    try:
+        first.wait_ready()
+
+        def partitions_with_lag(writer: ServiceProcess) -> list[str]:
+            text = scrape(writer.url("/metrics"))
+            return sorted(
+                dict(labels)["partition"]
+                for (name, labels) in samples(text)
+                if name == "graph_writer_consumer_lag"
+            )
+
+        wait_for(lambda: partitions_with_lag(first) == ["0", "1"], 60, "lag of both partitions")
+        assert metric(scrape(first.url("/metrics")), "graph_writer_assigned_partitions") == 2
+
+        second = start_writer(services, topic, group, tmp_path)
+        second.wait_ready()
+        wait_for(
+            lambda: (
+                metric(scrape(first.url("/metrics")), "graph_writer_assigned_partitions") == 1
+                and metric(scrape(second.url("/metrics")), "graph_writer_assigned_partitions") == 1
+            ),
+            60,
+            "one partition each",
+        )
+        asyncio.run(
+            produce(
+                services.kafka_bootstrap,
+                topic,
+                [record_for(f"lag-more-{i}", {"class_uid": 4001}) for i in range(40)],
+            )
+        )
+        wait_for(lambda: graph.value("MATCH (e:Event) RETURN count(e) AS c") == 80, 60, "80 events")
+        # Both replicas have now consumed from the partition they own.
+        wait_for(
+            lambda: len(partitions_with_lag(second)) == 1, 30, "the second writer's lag series"
+        )
+        assert len(partitions_with_lag(first)) == 1, "the moved partition is still reported"
+        assert sorted(partitions_with_lag(first) + partitions_with_lag(second)) == ["0", "1"]
+        for writer in (first, second):
+            assert metric(scrape(writer.url("/metrics")), "graph_writer_ready") == 1
+    finally:
+        first.close()
+        if second is not None:
+            second.close()
