@@ -25,6 +25,7 @@ from ingest_api.json_limits import json_limit_violation
 from ingest_api.json_response import FastJSONResponse
 from ingest_api.problems import HttpProblem, invalid
 from ingest_api.state import AppState
+from shared.formats.fields import decimal_int
 from shared.repository import EventFilter
 from shared.timeparse import TimeParseError, parse_event_time
 
@@ -194,14 +195,15 @@ def _refuse_repeated(query: QueryParams) -> None:
 def _int_param(raw: str | None, name: str, low: int, high: int) -> int | None:
     if raw is None or raw == "":
         return None
-    if not raw.lstrip("-").isdigit() or not low <= int(raw) <= high:
+    number = decimal_int(raw)
+    if number is None or not low <= number <= high:
         raise HttpProblem(
             422,
             "invalid_query",
             f"{name} must be an integer",
             [invalid(("query", name), f"must be an integer between {low} and {high}")],
         )
-    return int(raw)
+    return number
 
 
 def _time_param(raw: str | None, name: str) -> datetime | None:
