@@ -18,7 +18,7 @@ from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction
 from neo4j.exceptions import ClientError, DatabaseError, DriverError, Neo4jError
 
 from shared.errors import BlueprintError, StoreUnavailable
-from shared.graph_model import GraphEvent
+from shared.graph_model import ENTITY_LABELS, RELATIONSHIP_TYPES, GraphEvent
 from shared.settings import Neo4jSettings
 from shared.write_plan import dedupe_events, entity_rows, event_rows, link_rows
 
@@ -162,6 +162,7 @@ class GraphRepository:
 
     async def write_events(self, events: Sequence[GraphEvent]) -> WriteResult:
         """Write a batch in one transaction; safe to repeat, in any order, any number of times."""
+        check_vocabulary(events)
         unique = dedupe_events(events)
         if not unique:
             return WriteResult(0, 0)
@@ -211,6 +212,22 @@ class GraphRepository:
             last = records[-1]["event"]
             next_cursor = encode_cursor(last["time"].to_native(), last["id"])
         return EventPage(items, next_cursor)
+
+
+def check_vocabulary(events: Sequence[GraphEvent]) -> None:
+    """Refuse any label or relationship type outside the allowlists.
+
+    The write sets them with `$(...)`, which takes any string: the mapping only ever
+    produces allowlisted names, and this keeps a future mapping bug from reshaping the
+    schema. Raises ValueError, a programming error, before anything reaches Neo4j.
+    """
+    for event in events:
+        for link in event.links:
+            if link.rel not in RELATIONSHIP_TYPES:
+                raise ValueError(f"relationship type {link.rel!r} is not in RELATIONSHIP_TYPES")
+            label = link.entity.label
+            if label is not None and label not in ENTITY_LABELS:
+                raise ValueError(f"entity label {label!r} is not in ENTITY_LABELS")
 
 
 async def _write_batch(tx: AsyncManagedTransaction, events: list[GraphEvent]) -> int:
