@@ -15,7 +15,14 @@ from typing import Any, Final, LiteralString
 
 import neo4j
 from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction
-from neo4j.exceptions import ClientError, DatabaseError, DriverError, Neo4jError
+from neo4j.exceptions import (
+    AuthError,
+    ClientError,
+    DatabaseError,
+    DriverError,
+    Neo4jError,
+    TransientError,
+)
 
 from shared.errors import BlueprintError, StoreUnavailable
 from shared.graph_model import ENTITY_LABELS, RELATIONSHIP_TYPES, GraphEvent
@@ -94,6 +101,11 @@ RETURN ev {.*} AS event
 ORDER BY ev.time DESC, ev.id DESC
 LIMIT $limit
 """
+
+
+# A read that fails for one of these cannot be served now but may be later. Any other
+# Neo4jError (a ClientError from the query itself) is a bug and stays one.
+_READ_UNAVAILABLE: Final = (DriverError, TransientError, AuthError, OSError)
 
 
 class WriteRejected(BlueprintError):
@@ -183,9 +195,7 @@ class GraphRepository:
         return WriteResult(created=created, already_present=len(unique) - created)
 
     async def get_event(self, event_id: str) -> dict[str, Any] | None:
-        records, _, _ = await self._driver.execute_query(
-            _GET_EVENT, id=event_id, database_=self._database, routing_=neo4j.RoutingControl.READ
-        )
+        records = await self._read(_GET_EVENT, id=event_id)
         if not records:
             return None
         event = _event_out(records[0]["event"])
@@ -194,7 +204,7 @@ class GraphRepository:
 
     async def list_events(self, filters: EventFilter, cursor: str | None, limit: int) -> EventPage:
         after_time, after_id = decode_cursor(cursor) if cursor else (None, None)
-        records, _, _ = await self._driver.execute_query(
+        records = await self._read(
             _LIST_EVENTS,
             class_uid=filters.class_uid,
             since=filters.since,
@@ -203,8 +213,6 @@ class GraphRepository:
             after_time=after_time,
             after_id=after_id,
             limit=limit,
-            database_=self._database,
-            routing_=neo4j.RoutingControl.READ,
         )
         items = [_event_out(r["event"]) for r in records]
         next_cursor = None
@@ -212,6 +220,18 @@ class GraphRepository:
             last = records[-1]["event"]
             next_cursor = encode_cursor(last["time"].to_native(), last["id"])
         return EventPage(items, next_cursor)
+
+    async def _read(self, query: LiteralString, **params: Any) -> list[neo4j.Record]:
+        try:
+            records, _, _ = await self._driver.execute_query(
+                query,
+                parameters_=params,
+                database_=self._database,
+                routing_=neo4j.RoutingControl.READ,
+            )
+        except _READ_UNAVAILABLE as exc:
+            raise StoreUnavailable(f"Neo4j read failed: {type(exc).__name__}") from exc
+        return records
 
 
 def check_vocabulary(events: Sequence[GraphEvent]) -> None:
