@@ -1,4 +1,4 @@
-"""Write a batch; when Neo4j rejects it, split it until the bad records are isolated."""
+"""Write a consumed batch; records Neo4j rejects are isolated (shared/reject_isolation.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from typing import Generic, TypeVar
 
 from graph_writer import metrics
 from shared.graph_model import GraphEvent
-from shared.repository import GraphRepository, WriteRejected
+from shared.reject_isolation import write_isolating_rejects as isolate
+from shared.repository import GraphRepository, WriteResult
 
 log = logging.getLogger(__name__)
 
@@ -37,35 +38,18 @@ async def write_isolating_rejects(
     StoreUnavailable passes through untouched: the whole batch is retried by the caller,
     since an outage says nothing about any one record.
     """
-    outcome: Outcome[Source] = Outcome()
-    await _write(repository, list(items), record_attempts, outcome)
-    return outcome
 
+    async def write(part: Sequence[Item[Source]]) -> WriteResult:
+        with metrics.WRITE_SECONDS.time():
+            return await repository.write_events([i.event for i in part])
 
-async def _write(
-    repository: GraphRepository,
-    items: list[Item[Source]],
-    record_attempts: int,
-    outcome: Outcome[Source],
-) -> None:
-    attempts = record_attempts if len(items) == 1 else 1
-    error: WriteRejected | None = None
-    for _ in range(attempts):
-        try:
-            with metrics.WRITE_SECONDS.time():
-                result = await repository.write_events([i.event for i in items])
-        except WriteRejected as exc:
-            error = exc
-            continue
-        outcome.created += result.created
-        outcome.already_present += result.already_present
-        return
-    assert error is not None
-    if len(items) == 1:
-        log.warning("record rejected by Neo4j: %s", error, extra={"event_id": items[0].event.id})
-        outcome.rejected.append((items[0].source, str(error)))
-        return
-    metrics.BATCH_SPLITS.inc()
-    middle = len(items) // 2
-    await _write(repository, items[:middle], record_attempts, outcome)
-    await _write(repository, items[middle:], record_attempts, outcome)
+    isolated = await isolate(
+        items, write, single_attempts=record_attempts, on_split=metrics.BATCH_SPLITS.inc
+    )
+    for item, error in isolated.rejected:
+        log.warning("record rejected by Neo4j: %s", error, extra={"event_id": item.event.id})
+    return Outcome(
+        isolated.created,
+        isolated.already_present,
+        [(item.source, str(error)) for item, error in isolated.rejected],
+    )

@@ -79,7 +79,8 @@ def create_app(settings: IngestApiSettings) -> Starlette:
             methods=["GET", "POST"],
         ),
         Route("/events/batch", routes_events.post_batch, methods=["POST"]),
-        Route("/events/{event_id:str}", routes_events.get_event, methods=["GET"]),
+        # `path`, not `str`: event ids may contain "/" (sent raw or as %2F).
+        Route("/events/{event_id:path}", routes_events.get_event, methods=["GET"]),
         Route("/health", routes_health.health, methods=["GET"]),
         Route("/health/ready", routes_health.ready, methods=["GET"]),
         Route("/health/kafka", routes_health.kafka_health, methods=["GET"]),
@@ -101,7 +102,10 @@ def create_app(settings: IngestApiSettings) -> Starlette:
                 RequestTimeoutMiddleware, settings.request_timeout_s, settings.retry_after_s
             ),
         ],
-        exception_handlers={HttpProblem: _problem_response},
+        exception_handlers={
+            HttpProblem: _problem_response,
+            StoreUnavailable: _store_unavailable(settings.retry_after_s),
+        },
         lifespan=lifespan,
     )
 
@@ -109,6 +113,20 @@ def create_app(settings: IngestApiSettings) -> Starlette:
 async def _problem_response(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HttpProblem)
     return exc.response()
+
+
+def _store_unavailable(retry_after_s: int) -> Callable[[Request, Exception], Awaitable[Response]]:
+    # Reads go to Neo4j directly (writes turn an outage into their own 503 in dispatch).
+    async def handler(request: Request, exc: Exception) -> Response:
+        log.warning("%s %s: %s", request.method, request.url.path, exc)
+        return HttpProblem(
+            503,
+            "unavailable",
+            "the event store is unavailable; retry later",
+            headers={"Retry-After": str(retry_after_s)},
+        ).response()
+
+    return handler
 
 
 def _auth_policy(settings: IngestApiSettings) -> AuthPolicy:

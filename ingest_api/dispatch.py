@@ -6,11 +6,14 @@ import logging
 from collections.abc import Sequence
 from typing import Literal
 
+from neo4j.exceptions import Neo4jError
+
 from ingest_api import metrics
 from ingest_api.intake import AcceptedEvent
 from ingest_api.kafka_publisher import KafkaPublisher, KafkaUnavailable
 from shared.errors import BlueprintError, StoreUnavailable
-from shared.repository import GraphRepository
+from shared.reject_isolation import write_isolating_rejects
+from shared.repository import GraphRepository, WriteRejected, WriteResult
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +24,17 @@ class NothingDurable(BlueprintError):
     """Neither Kafka nor Neo4j took the events; the client should retry later."""
 
     retriable = True
+
+
+class Refused(BlueprintError):
+    """Neo4j can never store some of the events (direct path); every other one is durable.
+
+    `reasons` maps the position of each refused event in the submitted sequence to why.
+    """
+
+    def __init__(self, reasons: dict[int, str]) -> None:
+        super().__init__(f"{len(reasons)} event(s) refused by Neo4j")
+        self.reasons = reasons
 
 
 class EventDispatcher:
@@ -35,7 +49,11 @@ class EventDispatcher:
         self._fallback_enabled = fallback_enabled
 
     async def submit(self, events: Sequence[AcceptedEvent], request_id: str | None) -> Route:
-        """Return only when every event is durable, and say where it went."""
+        """Return only when every event is durable, and say where it went.
+
+        Raises Refused, once every other event is durable, when Neo4j can never store
+        some of them (direct path only: through Kafka, graph_writer dead-letters those).
+        """
         if self._publisher is not None:
             try:
                 await self._publisher.publish([e.encoded for e in events], request_id)
@@ -46,10 +64,29 @@ class EventDispatcher:
             else:
                 metrics.EVENTS_KAFKA.inc(len(events))
                 return "kafka"
+
+        async def write(positions: Sequence[int]) -> WriteResult:
+            return await self._repository.write_events([events[i].graph_event for i in positions])
+
         try:
             with metrics.NEO4J_WRITE_SECONDS.time():
-                await self._repository.write_events([e.graph_event for e in events])
+                outcome = await write_isolating_rejects(range(len(events)), write)
         except StoreUnavailable as exc:
             raise NothingDurable(str(exc)) from exc
-        metrics.EVENTS_DIRECT.inc(len(events))
+        metrics.EVENTS_DIRECT.inc(len(events) - len(outcome.rejected))
+        if outcome.rejected:
+            for position, error in outcome.rejected:
+                log.warning(
+                    "event refused by Neo4j: %s", error, extra={"event_id": events[position].id}
+                )
+            raise Refused({position: _reason(error) for position, error in outcome.rejected})
         return "direct"
+
+
+def _reason(error: WriteRejected) -> str:
+    # Neo4j's first sentence says what is wrong ("Property value is too large to
+    # index"); the rest names internal ids the client has no use for.
+    cause = error.__cause__
+    if isinstance(cause, Neo4jError) and cause.message:
+        return f"Neo4j cannot store this event: {cause.message.split('. ', 1)[0].rstrip('.')}"
+    return "Neo4j cannot store this event"

@@ -57,6 +57,7 @@ class KafkaPublisher:
                 enable_idempotence=True,
                 linger_ms=s.kafka_linger_ms,
                 max_batch_size=s.kafka_max_batch_bytes,
+                max_request_size=s.kafka_max_request_bytes,
                 request_timeout_ms=s.kafka_request_timeout_ms,
             )
             try:

@@ -18,13 +18,14 @@ from ingest_api.body import (
     require_media_type,
     split_ndjson,
 )
-from ingest_api.dispatch import NothingDurable, Route
+from ingest_api.dispatch import NothingDurable, Refused, Route
 from ingest_api.in_flight import InFlightLimiter, Overloaded
 from ingest_api.intake import AcceptedEvent, RejectedItem, accept_item
 from ingest_api.json_limits import json_limit_violation
 from ingest_api.json_response import FastJSONResponse
 from ingest_api.problems import HttpProblem, invalid
 from ingest_api.state import AppState
+from shared.formats.fields import decimal_int
 from shared.repository import EventFilter
 from shared.timeparse import TimeParseError, parse_event_time
 
@@ -51,7 +52,12 @@ async def post_event(request: Request) -> FastJSONResponse:
         metrics.EVENTS_REJECTED.inc()
         error = "payload_too_large" if result.status == 413 else "invalid_event"
         raise HttpProblem(result.status, error, "the event is not valid", result.detail)
-    route = await _submit(request, [result])
+    try:
+        route = await _submit(request, [result])
+    except Refused as exc:
+        metrics.EVENTS_REJECTED.inc()
+        detail = [invalid(("event",), reason) for reason in exc.reasons.values()]
+        raise HttpProblem(422, "invalid_event", "the event cannot be stored", detail) from None
     return FastJSONResponse({"id": result.id, "event": result.record.event}, _status(route))
 
 
@@ -85,10 +91,27 @@ async def post_batch(request: Request) -> FastJSONResponse:
     metrics.EVENTS_REJECTED.inc(len(items) - len(accepted))
     if not accepted:
         return FastJSONResponse({"accepted": 0, "rejected": len(items), "results": results}, 422)
-    route = await _submit(request, accepted)
+    try:
+        route = await _submit(request, accepted)
+        refused = 0
+    except Refused as exc:
+        # The other accepted events are durable; report the refused ones like invalid items.
+        route, refused = "direct", len(exc.reasons)
+        positions = [i for i, r in enumerate(results) if r["status"] == "accepted"]
+        for position, reason in exc.reasons.items():
+            index = positions[position]
+            results[index] = {
+                "index": index,
+                "status": "rejected",
+                "detail": [invalid(("event",), reason)],
+            }
+        metrics.EVENTS_REJECTED.inc(refused)
+    stored = len(accepted) - refused
+    if not stored:
+        return FastJSONResponse({"accepted": 0, "rejected": len(items), "results": results}, 422)
     body_out = {
-        "accepted": len(accepted),
-        "rejected": len(items) - len(accepted),
+        "accepted": stored,
+        "rejected": len(items) - stored,
         "route": route,
         "results": results,
     }
@@ -194,14 +217,15 @@ def _refuse_repeated(query: QueryParams) -> None:
 def _int_param(raw: str | None, name: str, low: int, high: int) -> int | None:
     if raw is None or raw == "":
         return None
-    if not raw.lstrip("-").isdigit() or not low <= int(raw) <= high:
+    number = decimal_int(raw)
+    if number is None or not low <= number <= high:
         raise HttpProblem(
             422,
             "invalid_query",
             f"{name} must be an integer",
             [invalid(("query", name), f"must be an integer between {low} and {high}")],
         )
-    return int(raw)
+    return number
 
 
 def _time_param(raw: str | None, name: str) -> datetime | None:

@@ -1,11 +1,16 @@
 from __future__ import annotations
 
-from typing import Literal, Self
+from typing import Final, Literal, Self
 
 from pydantic import Field, FilePath, PrivateAttr, SecretStr, model_validator
 
 from ingest_api.api_keys import parse_key_file, parse_key_list
 from shared.settings import KafkaSettings, Neo4jSettings
+
+# What a record adds to its value on the wire: batch header, key (an id of up to 256
+# characters, 1 KiB in UTF-8) and headers (request id up to 128 characters). aiokafka
+# estimates about 1.3 KiB for the largest; tests/unit/test_settings_limits.py checks it.
+KAFKA_RECORD_OVERHEAD_BYTES: Final = 4_096
 
 
 class IngestApiSettings(Neo4jSettings, KafkaSettings):
@@ -26,6 +31,8 @@ class IngestApiSettings(Neo4jSettings, KafkaSettings):
     kafka_send_timeout_s: float = Field(default=5.0, gt=0)
     kafka_linger_ms: int = Field(default=5, ge=0, le=1_000)
     kafka_max_batch_bytes: int = Field(default=1_048_576, ge=16_384)
+    # The producer's cap on one request, hence on one record (aiokafka max_request_size).
+    kafka_max_request_bytes: int = Field(default=1_048_576, ge=8_192, le=104_857_600)
     breaker_failure_threshold: int = Field(default=1, ge=1)
     breaker_probe_interval_s: float = Field(default=2.0, gt=0)
     retry_after_s: int = Field(default=5, ge=1)
@@ -51,6 +58,15 @@ class IngestApiSettings(Neo4jSettings, KafkaSettings):
             raise ValueError(
                 "MAX_IN_FLIGHT_EVENTS must be at least MAX_BATCH_ITEMS, "
                 "or a full batch could never be admitted"
+            )
+        if self.use_kafka and (
+            self.max_event_bytes + KAFKA_RECORD_OVERHEAD_BYTES > self.kafka_max_request_bytes
+        ):
+            # Such an event would pass intake, fail its send and open the breaker.
+            raise ValueError(
+                f"MAX_EVENT_BYTES ({self.max_event_bytes}) plus {KAFKA_RECORD_OVERHEAD_BYTES} "
+                "bytes of record overhead must fit in KAFKA_MAX_REQUEST_BYTES "
+                f"({self.kafka_max_request_bytes}), or such an event could never be sent"
             )
         return self
 

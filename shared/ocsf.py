@@ -249,8 +249,8 @@ def _simple_entity(obj: dict[str, Any], loc: Loc) -> Entity:
     label = _LABELS_BY_LOWER.get(raw_type.lower())
     type_name = label or raw_type[:128]
 
-    if label == "IP" and ident is None and ip is not None:
-        return build.ip_entity(ip, (*loc, "ip"))
+    if label == "IP":
+        return _simple_ip(ident, ip, attrs(name=name, hostname=hostname, domain=domain), loc)
     if ip is not None:
         build.ip_entity(ip, (*loc, "ip"))  # validate; the address stays an attribute here
 
@@ -266,6 +266,21 @@ def _simple_entity(obj: dict[str, Any], loc: Loc) -> Entity:
         raise InvalidEvent(loc, "needs at least one of id, name, ip or hostname")
     found = attrs(uid=ident, name=name, ip=ip, hostname=hostname, domain=domain)
     return Entity(key=f"{type_name}:{natural}", type=type_name, label=label, attrs=found)
+
+
+def _simple_ip(ident: str | None, ip: str | None, extra: dict[str, Scalar], loc: Loc) -> Entity:
+    """Keyed by the canonical address whether `id` or `ip` names it, as OCSF IP fields are,
+    so `2001:DB8::0001` here and `2001:db8::1` in `src_endpoint.ip` are one node."""
+    by_ip = None if ip is None else build.ip_entity(ip, (*loc, "ip"))
+    if ident is None:
+        if by_ip is None:
+            raise InvalidEvent(loc, "an IP needs its address in id or ip")
+        entity = by_ip
+    else:
+        entity = build.ip_entity(ident, (*loc, "id"))
+        if by_ip is not None and by_ip.key != entity.key:
+            raise InvalidEvent(loc, "id and ip name different addresses")
+    return Entity(entity.key, entity.type, entity.label, {**extra, **entity.attrs})
 
 
 # --- real OCSF 1.x objects --------------------------------------------------------------

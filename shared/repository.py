@@ -15,10 +15,17 @@ from typing import Any, Final, LiteralString
 
 import neo4j
 from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction
-from neo4j.exceptions import ClientError, DatabaseError, DriverError, Neo4jError
+from neo4j.exceptions import (
+    AuthError,
+    ClientError,
+    DatabaseError,
+    DriverError,
+    Neo4jError,
+    TransientError,
+)
 
 from shared.errors import BlueprintError, StoreUnavailable
-from shared.graph_model import GraphEvent
+from shared.graph_model import ENTITY_LABELS, RELATIONSHIP_TYPES, GraphEvent
 from shared.settings import Neo4jSettings
 from shared.write_plan import dedupe_events, entity_rows, event_rows, link_rows
 
@@ -96,6 +103,11 @@ LIMIT $limit
 """
 
 
+# A read that fails for one of these cannot be served now but may be later. Any other
+# Neo4jError (a ClientError from the query itself) is a bug and stays one.
+_READ_UNAVAILABLE: Final = (DriverError, TransientError, AuthError, OSError)
+
+
 class WriteRejected(BlueprintError):
     """Neo4j refused the data itself; retrying the same batch cannot succeed."""
 
@@ -162,6 +174,7 @@ class GraphRepository:
 
     async def write_events(self, events: Sequence[GraphEvent]) -> WriteResult:
         """Write a batch in one transaction; safe to repeat, in any order, any number of times."""
+        check_vocabulary(events)
         unique = dedupe_events(events)
         if not unique:
             return WriteResult(0, 0)
@@ -182,9 +195,7 @@ class GraphRepository:
         return WriteResult(created=created, already_present=len(unique) - created)
 
     async def get_event(self, event_id: str) -> dict[str, Any] | None:
-        records, _, _ = await self._driver.execute_query(
-            _GET_EVENT, id=event_id, database_=self._database, routing_=neo4j.RoutingControl.READ
-        )
+        records = await self._read(_GET_EVENT, id=event_id)
         if not records:
             return None
         event = _event_out(records[0]["event"])
@@ -193,7 +204,7 @@ class GraphRepository:
 
     async def list_events(self, filters: EventFilter, cursor: str | None, limit: int) -> EventPage:
         after_time, after_id = decode_cursor(cursor) if cursor else (None, None)
-        records, _, _ = await self._driver.execute_query(
+        records = await self._read(
             _LIST_EVENTS,
             class_uid=filters.class_uid,
             since=filters.since,
@@ -202,8 +213,6 @@ class GraphRepository:
             after_time=after_time,
             after_id=after_id,
             limit=limit,
-            database_=self._database,
-            routing_=neo4j.RoutingControl.READ,
         )
         items = [_event_out(r["event"]) for r in records]
         next_cursor = None
@@ -211,6 +220,34 @@ class GraphRepository:
             last = records[-1]["event"]
             next_cursor = encode_cursor(last["time"].to_native(), last["id"])
         return EventPage(items, next_cursor)
+
+    async def _read(self, query: LiteralString, **params: Any) -> list[neo4j.Record]:
+        try:
+            records, _, _ = await self._driver.execute_query(
+                query,
+                parameters_=params,
+                database_=self._database,
+                routing_=neo4j.RoutingControl.READ,
+            )
+        except _READ_UNAVAILABLE as exc:
+            raise StoreUnavailable(f"Neo4j read failed: {type(exc).__name__}") from exc
+        return records
+
+
+def check_vocabulary(events: Sequence[GraphEvent]) -> None:
+    """Refuse any label or relationship type outside the allowlists.
+
+    The write sets them with `$(...)`, which takes any string: the mapping only ever
+    produces allowlisted names, and this keeps a future mapping bug from reshaping the
+    schema. Raises ValueError, a programming error, before anything reaches Neo4j.
+    """
+    for event in events:
+        for link in event.links:
+            if link.rel not in RELATIONSHIP_TYPES:
+                raise ValueError(f"relationship type {link.rel!r} is not in RELATIONSHIP_TYPES")
+            label = link.entity.label
+            if label is not None and label not in ENTITY_LABELS:
+                raise ValueError(f"entity label {label!r} is not in ENTITY_LABELS")
 
 
 async def _write_batch(tx: AsyncManagedTransaction, events: list[GraphEvent]) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Final
 
 from shared.errors import InvalidEvent
@@ -10,6 +11,16 @@ from shared.graph_model import Scalar
 Loc = tuple[str | int, ...]
 
 MAX_TEXT: Final = 65_536
+
+# ASCII only: str.isdigit() also accepts characters int() refuses ("²") or reads
+# surprisingly ("٣"). 19 digits hold every 64-bit integer, and stay far below the
+# length past which int() refuses to parse at all.
+_DECIMAL: Final = re.compile(r"-?[0-9]{1,19}")
+
+
+def decimal_int(text: str) -> int | None:
+    """The integer a string of ASCII digits (optionally negative) spells, else None."""
+    return int(text) if _DECIMAL.fullmatch(text) else None
 
 
 def int_value(value: object, loc: Loc, low: int, high: int) -> int:
@@ -20,8 +31,8 @@ def int_value(value: object, loc: Loc, low: int, high: int) -> int:
         number = value
     elif isinstance(value, float) and value.is_integer():
         number = int(value)
-    elif isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value) < 20:
-        number = int(value.strip())
+    elif isinstance(value, str) and (parsed := decimal_int(value.strip())) is not None:
+        number = parsed
     else:
         raise InvalidEvent(loc, "must be an integer or a string of digits")
     if not low <= number <= high:

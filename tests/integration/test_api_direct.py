@@ -224,3 +224,32 @@ def test_health_endpoints(direct_client: TestClient) -> None:
         direct_client.get("/health", headers={"X-Request-ID": "abc-123"}).headers["x-request-id"]
         == "abc-123"
     )
+
+
+def test_simplified_and_ocsf_ip_shapes_share_one_node(
+    direct_client: TestClient, graph: Graph
+) -> None:
+    batch = [
+        {
+            "id": "simple",
+            "event": {"class_uid": 4001, "src": {"type": "IP", "id": "2001:0DB8::0001"}},
+        },
+        {"id": "ocsf", "event": {"class_uid": 4001, "src_endpoint": {"ip": "2001:db8:0:0::1"}}},
+        {"id": "both", "event": {"class_uid": 4001, "dst": {"type": "ip", "ip": "2001:DB8::1"}}},
+    ]
+    response = direct_client.post("/events/batch", json=batch)
+    assert response.status_code == 201, response.text
+    rows = graph.query(
+        "MATCH (n:IP) OPTIONAL MATCH (e:Event)-[r]->(n) "
+        "RETURN n.key AS key, n.address AS address, n.event_count AS count, "
+        "collect(e.id + ' ' + type(r)) AS links"
+    )
+    assert len(rows) == 1, rows
+    assert rows[0]["key"] == "IP:2001:db8::1"
+    assert rows[0]["address"] == "2001:db8::1"
+    assert rows[0]["count"] == 3
+    assert sorted(rows[0]["links"]) == [
+        "both HAS_DESTINATION",
+        "ocsf HAS_SOURCE",
+        "simple HAS_SOURCE",
+    ]

@@ -132,3 +132,55 @@ def test_unsupported_source_format() -> None:
     with pytest.raises(InvalidEvent) as caught:
         to_graph_event("x", "leef", "LEEF:1.0|a|b|1|1|", RECEIVED)
     assert caught.value.loc == ("source_format",)
+
+
+@pytest.mark.parametrize(
+    ("simplified", "ocsf_ip"),
+    [
+        ({"type": "IP", "id": "2001:0DB8:0000::0001"}, "2001:db8::1"),
+        ({"type": "ip", "id": " 2001:db8::1 "}, "2001:DB8::1"),
+        ({"type": "IP", "id": "::FFFF:10.0.0.5"}, "::ffff:10.0.0.5"),
+        ({"type": "IP", "id": "10.0.0.5", "ip": "10.0.0.5"}, "10.0.0.5"),
+        ({"type": "IP", "ip": "FE80::0:1"}, "fe80::1"),
+    ],
+)
+def test_simplified_ip_is_keyed_like_ocsf_ip_fields(
+    simplified: dict[str, str], ocsf_ip: str
+) -> None:
+    event = to_graph_event(
+        "ip1",
+        "ocsf",
+        {"class_uid": 4001, "src": simplified, "src_endpoint": {"ip": ocsf_ip}},
+        RECEIVED,
+    )
+    (link,) = event.links
+    assert link.rel == "HAS_SOURCE"
+    assert link.entity.label == "IP"
+    assert link.entity.attrs["address"] == link.entity.key.removeprefix("IP:")
+
+
+def test_simplified_ip_keeps_its_other_attributes() -> None:
+    src = {"type": "IP", "id": "2001:DB8::1", "name": "gateway", "hostname": "GW-1"}
+    (link,) = to_graph_event("ip2", "ocsf", {"class_uid": 4001, "src": src}, RECEIVED).links
+    assert link.entity.key == "IP:2001:db8::1"
+    assert link.entity.attrs == {"address": "2001:db8::1", "name": "gateway", "hostname": "GW-1"}
+
+
+@pytest.mark.parametrize(
+    ("src", "loc", "msg"),
+    [
+        ({"type": "IP", "id": "not-an-ip"}, ("event", "src", "id"), "is not a valid IP address"),
+        ({"type": "IP", "name": "gw"}, ("event", "src"), "an IP needs its address in id or ip"),
+        (
+            {"type": "IP", "id": "10.0.0.5", "ip": "10.0.0.6"},
+            ("event", "src"),
+            "id and ip name different addresses",
+        ),
+    ],
+)
+def test_simplified_ip_without_a_valid_address_is_refused(
+    src: dict[str, str], loc: tuple[str, ...], msg: str
+) -> None:
+    with pytest.raises(InvalidEvent) as caught:
+        to_graph_event("ip3", "ocsf", {"class_uid": 4001, "src": src}, RECEIVED)
+    assert (caught.value.loc, caught.value.msg) == (loc, msg)
