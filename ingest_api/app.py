@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ingest_api import routes_events, routes_health
+from ingest_api import metrics, routes_events, routes_health
 from ingest_api.api_keys import KeyChecker
 from ingest_api.auth import ApiKeyMiddleware, AuthPolicy
 from ingest_api.dispatch import EventDispatcher
@@ -58,9 +58,11 @@ def create_app(settings: IngestApiSettings) -> Starlette:
                 await publisher.connect()
                 probe = asyncio.create_task(publisher.probe_forever(), name="kafka-probe")
             dispatcher = EventDispatcher(repository, publisher, settings.fallback_enabled)
+            in_flight = InFlightLimiter(settings.max_in_flight_events)
+            metrics.IN_FLIGHT_EVENTS.set_function(lambda: in_flight.in_flight)
             yield {
                 "app": AppState(settings, repository, publisher, dispatcher),
-                "in_flight": InFlightLimiter(settings.max_in_flight_events),
+                "in_flight": in_flight,
             }
         finally:
             if probe is not None:

@@ -103,6 +103,7 @@ class KafkaPublisher:
                 # Outcome unknown; the caller writes directly, which is safe because graph
                 # writes are idempotent if Kafka delivers these later after all.
                 future.add_done_callback(_consume_outcome)
+            metrics.KAFKA_SEND_FAILURES.inc()
             self._failed(loop.time())
             raise KafkaUnavailable(f"Kafka send failed: {type(exc).__name__}") from exc
         metrics.KAFKA_SEND_SECONDS.observe(loop.time() - started)

@@ -28,6 +28,14 @@ KAFKA_SEND_SECONDS = Histogram(
     "From the first send of a request to Kafka's acknowledgement of all its records",
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+KAFKA_SEND_FAILURES = Counter(
+    "ingest_kafka_send_failures_total",
+    "Requests whose Kafka send failed or timed out (their events took the direct path or got a 503)",
+)
+IN_FLIGHT_EVENTS = Gauge(
+    "ingest_in_flight_events",
+    "Events accepted but not yet durable; requests past MAX_IN_FLIGHT_EVENTS get a 429",
+)
 NEO4J_WRITE_SECONDS = Histogram(
     "ingest_neo4j_write_seconds",
     "Direct-path Neo4j batch write duration",

@@ -132,6 +132,13 @@ def test_kafka_down_opens_the_breaker_and_counts_fallback(
             - metric(before, "ingest_events_total", path="direct")
             == 5
         )
+        # Only the first request paid for a send; the open breaker spared the other four.
+        assert (
+            metric(during, "ingest_kafka_send_failures_total")
+            - metric(before, "ingest_kafka_send_failures_total")
+            == 1
+        )
+        assert metric(during, "ingest_in_flight_events") == 0
         wait_for(
             lambda: metric(client.get("/metrics").text, "ingest_kafka_breaker_open") == 0,
             60,
