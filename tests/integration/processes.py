@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -24,9 +25,9 @@ def free_port() -> int:
         return port
 
 
-def http_status(url: str) -> int:
+def http_status(url: str, context: ssl.SSLContext | None = None) -> int:
     try:
-        with urllib.request.urlopen(url, timeout=2) as response:
+        with urllib.request.urlopen(url, timeout=2, context=context) as response:
             status: int = response.status
             return status
     except urllib.error.HTTPError as exc:
@@ -42,8 +43,17 @@ def http_text(url: str) -> str:
 
 
 class ServiceProcess:
-    def __init__(self, module: str, env: dict[str, str], port: int, log_path: Path) -> None:
+    def __init__(
+        self,
+        module: str,
+        env: dict[str, str],
+        port: int,
+        log_path: Path,
+        tls_context: ssl.SSLContext | None = None,
+    ) -> None:
         self.port = port
+        # Set when the service serves HTTPS: how the tests' own requests verify it.
+        self.tls_context = tls_context
         self.log_path = log_path
         self._log: IO[bytes] = log_path.open("wb")
         self.proc = subprocess.Popen(
@@ -55,14 +65,15 @@ class ServiceProcess:
         )
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        scheme = "https" if self.tls_context is not None else "http"
+        return f"{scheme}://127.0.0.1:{self.port}{path}"
 
     def wait_ready(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise AssertionError(f"exited early ({self.proc.returncode}):\n{self.log()}")
-            if http_status(self.url("/health/ready")) == 200:
+            if http_status(self.url("/health/ready"), self.tls_context) == 200:
                 return
             time.sleep(0.2)
         raise AssertionError(f"not ready after {timeout}s:\n{self.log()}")
@@ -107,7 +118,13 @@ def start_writer(
     return ServiceProcess("graph_writer", env, port, log_dir / f"writer-{port}.log")
 
 
-def start_api(services: Services, topic: str, log_dir: Path, **extra: str) -> ServiceProcess:
+def start_api(
+    services: Services,
+    topic: str,
+    log_dir: Path,
+    tls_context: ssl.SSLContext | None = None,
+    **extra: str,
+) -> ServiceProcess:
     port = free_port()
     env = {
         **service_env(services, topic, "unused"),
@@ -115,7 +132,7 @@ def start_api(services: Services, topic: str, log_dir: Path, **extra: str) -> Se
         "INGEST_API_PORT": str(port),
         **extra,
     }
-    return ServiceProcess("ingest_api", env, port, log_dir / f"api-{port}.log")
+    return ServiceProcess("ingest_api", env, port, log_dir / f"api-{port}.log", tls_context)
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ssl
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -12,20 +11,12 @@ from pydantic import SecretStr, ValidationError
 from shared.kafka_security import connection_kwargs
 from shared.repository import create_driver
 from shared.settings import KafkaSettings, Neo4jSettings
+from tests.certs import make_ca
 
 
 @pytest.fixture(scope="module")
 def ca_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A throwaway self-signed certificate, made with the openssl command."""
-    folder = tmp_path_factory.mktemp("ca")
-    cert, key = folder / "ca.pem", folder / "ca.key"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-         "-subj", "/CN=bg-test-ca", "-keyout", str(key), "-out", str(cert)],
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
-    return cert
+    return make_ca(tmp_path_factory.mktemp("ca"), "bg-test-ca").cert
 
 
 def test_plaintext_by_default() -> None:
