@@ -23,6 +23,10 @@ log = logging.getLogger("ingest_api")
 async def _serve(settings: IngestApiSettings) -> None:
     config = Config()
     config.bind = [f"{settings.ingest_api_host}:{settings.ingest_api_port}"]
+    if settings.ingest_api_tls_cert_file is not None:
+        # Plain HTTP on the same port is then refused: there is no second, cleartext bind.
+        config.certfile = str(settings.ingest_api_tls_cert_file)
+        config.keyfile = str(settings.ingest_api_tls_key_file)
     # Hypercorn stops accepting on the trigger and waits this long for in-flight requests;
     # the lifespan then flushes the producer and closes the driver.
     config.graceful_timeout = settings.graceful_timeout_s
