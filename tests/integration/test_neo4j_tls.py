@@ -100,10 +100,12 @@ def assert_event_stored_once(graph: Graph) -> None:
     assert graph.value("MATCH (e:Event) RETURN count(e) AS c") == 1
 
 
+@pytest.mark.parametrize("scheme", ["bolt", "neo4j"])
 def test_direct_write_with_private_ca_lands_and_reads_back_over_tls(
-    bolt_port: int, test_pki: TestPki, tls_graph: Graph
+    scheme: str, bolt_port: int, test_pki: TestPki, tls_graph: Graph
 ) -> None:
-    api = settings(f"bolt://localhost:{bolt_port}", neo4j_trusted_ca_file=test_pki.server.ca)
+    # neo4j:// also fetches a routing table over the same verified connection.
+    api = settings(f"{scheme}://localhost:{bolt_port}", neo4j_trusted_ca_file=test_pki.server.ca)
     body = post_and_read_back(api)
     assert {e["key"] for e in body["entities"]} == {"IP:10.0.0.5", "User:user123"}
     assert_event_stored_once(tls_graph)
