@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -13,7 +14,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from tests.conftest import ROOT, Services
 
@@ -34,6 +35,21 @@ def http_status(url: str, context: ssl.SSLContext | None = None) -> int:
         return exc.code
     except (urllib.error.URLError, OSError):
         return 0
+
+
+def http_json(
+    url: str, payload: Any = None, context: ssl.SSLContext | None = None
+) -> tuple[int, Any]:
+    """GET, or POST `payload` as JSON; the status and the decoded body, errors included."""
+    data = None if payload is None else json.dumps(payload).encode()
+    request = urllib.request.Request(
+        url, data=data, headers={"Content-Type": "application/json"} if data else {}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=15, context=context) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"null")
 
 
 def http_text(url: str) -> str:
@@ -122,6 +138,7 @@ def start_api(
     services: Services,
     topic: str,
     log_dir: Path,
+    *,
     tls_context: ssl.SSLContext | None = None,
     **extra: str,
 ) -> ServiceProcess:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import ssl
-import urllib.request
+import urllib.error
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +13,7 @@ import pytest
 
 from tests.certs import TestPki
 from tests.conftest import Graph, Services
-from tests.integration.processes import ServiceProcess, start_api
+from tests.integration.processes import ServiceProcess, http_json, start_api
 
 ENVELOPE = {"id": "https-1", "event": {"class_uid": 4001, "src": {"type": "IP", "id": "10.0.0.9"}}}
 
@@ -38,20 +38,9 @@ def https_api(
         api.close()
 
 
-def post(url: str, context: ssl.SSLContext) -> tuple[int, dict[str, object]]:
-    request = urllib.request.Request(
-        url,
-        data=json.dumps(ENVELOPE).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=10, context=context) as response:
-        return response.status, json.loads(response.read())
-
-
 def test_post_over_https_verified_against_the_ca(https_api: ServiceProcess, graph: Graph) -> None:
     assert https_api.tls_context is not None
-    status, body = post(https_api.url("/events"), https_api.tls_context)
+    status, body = http_json(https_api.url("/events"), ENVELOPE, https_api.tls_context)
     assert status == 201
     assert body["id"] == "https-1"
     assert graph.value("MATCH (e:Event {id: 'https-1'})-->(n:Entity) RETURN n.key AS k") == (
@@ -63,7 +52,7 @@ def test_client_without_the_ca_cannot_verify_the_server(
     https_api: ServiceProcess, graph: Graph
 ) -> None:
     with pytest.raises(urllib.error.URLError) as caught:
-        post(https_api.url("/events"), ssl.create_default_context())
+        http_json(https_api.url("/events"), ENVELOPE, ssl.create_default_context())
     assert isinstance(caught.value.reason, ssl.SSLCertVerificationError)
     assert graph.counts() == (0, 0)
 

@@ -25,7 +25,7 @@ from tests.certs import TestPki
 from tests.conftest import Graph, Services
 from tests.integration.conftest import api_settings
 from tests.integration.private_servers import SASL_PASSWORD, SASL_USER, SecureKafka
-from tests.integration.processes import start_writer, wait_for
+from tests.integration.processes import http_json, start_api, start_writer, wait_for
 from tests.integration.test_kafka_sasl import consume_keys
 
 
@@ -38,7 +38,24 @@ def ssl_values(bootstrap: str, ca: Path, **values: Any) -> dict[str, Any]:
     }
 
 
-def test_api_and_writer_move_an_event_through_kafka_over_tls(
+def publish_through_api(
+    services: Services, topic: str, log_dir: Path, event_id: str, **env: str
+) -> None:
+    """A real ingest_api process publishes one event (202: through Kafka, not the fallback).
+
+    In-process clients would be cut off by a short-lived event loop while aiokafka closes
+    their TLS connections in the background; a process and the session loop are not."""
+    api = start_api(services, topic, log_dir, tls_context=None, FALLBACK_ENABLED="false", **env)
+    try:
+        api.wait_ready()
+        assert http_json(api.url("/health/kafka"))[1]["status"] == "healthy"
+        status, body = http_json(api.url("/events"), {"id": event_id, "event": {"class_uid": 4001}})
+        assert status == 202, body
+    finally:
+        api.close()
+
+
+async def test_api_and_writer_move_an_event_through_kafka_over_tls(
     kafka_secure: SecureKafka,
     test_pki: TestPki,
     services: Services,
@@ -46,25 +63,18 @@ def test_api_and_writer_move_an_event_through_kafka_over_tls(
     topic: str,
     tmp_path: Path,
 ) -> None:
-    values = ssl_values(kafka_secure.ssl, test_pki.server.ca, kafka_topic_input=topic)
+    env = {
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_secure.ssl,
+        "KAFKA_SECURITY_PROTOCOL": "SSL",
+        "KAFKA_SSL_CAFILE": str(test_pki.server.ca),
+    }
     # The API's topic admin and producer, then the writer's consumer and dead-letter producer.
-    settings = api_settings(services, use_kafka=True, fallback_enabled=False, **values)
-    with TestClient(create_app(settings)) as client:
-        assert client.get("/health/kafka").json()["status"] == "healthy"
-        response = client.post("/events", json={"id": "tls-k1", "event": {"class_uid": 4001}})
-        assert response.status_code == 202, response.text
-    assert asyncio.run(consume_keys(KafkaSettings(**values), topic, 1)) == {"tls-k1"}
+    publish_through_api(services, topic, tmp_path, "tls-k1", **env)
+    values = ssl_values(kafka_secure.ssl, test_pki.server.ca)
+    assert await consume_keys(KafkaSettings(**values), topic, 1) == {"tls-k1"}
     assert graph.value("MATCH (e:Event) RETURN count(e) AS c") == 0
 
-    writer = start_writer(
-        services,
-        topic,
-        f"group-{topic}",
-        tmp_path,
-        KAFKA_BOOTSTRAP_SERVERS=kafka_secure.ssl,
-        KAFKA_SECURITY_PROTOCOL="SSL",
-        KAFKA_SSL_CAFILE=str(test_pki.server.ca),
-    )
+    writer = start_writer(services, topic, f"group-{topic}", tmp_path, **env)
     try:
         wait_for(
             lambda: graph.value("MATCH (e:Event {id: 'tls-k1'}) RETURN count(e) AS c") == 1,
@@ -77,9 +87,26 @@ def test_api_and_writer_move_an_event_through_kafka_over_tls(
     assert graph.value("MATCH (e:Event) RETURN count(e) AS c") == 1
 
 
-def test_sasl_ssl_with_scram_sha_512_round_trips(
-    kafka_secure: SecureKafka, test_pki: TestPki, services: Services, graph: Graph, topic: str
+async def test_sasl_ssl_with_scram_sha_512_round_trips(
+    kafka_secure: SecureKafka,
+    test_pki: TestPki,
+    services: Services,
+    graph: Graph,
+    topic: str,
+    tmp_path: Path,
 ) -> None:
+    publish_through_api(
+        services,
+        topic,
+        tmp_path,
+        "scram-tls",
+        KAFKA_BOOTSTRAP_SERVERS=kafka_secure.sasl_ssl,
+        KAFKA_SECURITY_PROTOCOL="SASL_SSL",
+        KAFKA_SASL_MECHANISM="SCRAM-SHA-512",
+        KAFKA_SASL_USERNAME=SASL_USER,
+        KAFKA_SASL_PASSWORD=SASL_PASSWORD,
+        KAFKA_SSL_CAFILE=str(test_pki.server.ca),
+    )
     values = ssl_values(
         kafka_secure.sasl_ssl,
         test_pki.server.ca,
@@ -87,13 +114,8 @@ def test_sasl_ssl_with_scram_sha_512_round_trips(
         kafka_sasl_mechanism="SCRAM-SHA-512",
         kafka_sasl_username=SASL_USER,
         kafka_sasl_password=SecretStr(SASL_PASSWORD),
-        kafka_topic_input=topic,
     )
-    settings = api_settings(services, use_kafka=True, fallback_enabled=False, **values)
-    with TestClient(create_app(settings)) as client:
-        response = client.post("/events", json={"id": "scram-tls", "event": {"class_uid": 4001}})
-        assert response.status_code == 202, response.text
-    assert asyncio.run(consume_keys(KafkaSettings(**values), topic, 1)) == {"scram-tls"}
+    assert await consume_keys(KafkaSettings(**values), topic, 1) == {"scram-tls"}
     assert graph.value("MATCH (e:Event) RETURN count(e) AS c") == 0
 
 

@@ -25,9 +25,9 @@ from ingest_api.app import create_app
 from ingest_api.settings import IngestApiSettings
 from shared.errors import StoreUntrusted
 from tests.certs import TestPki
-from tests.conftest import ROOT, Graph
+from tests.conftest import ROOT, Graph, Services
 from tests.integration.private_servers import tls_neo4j
-from tests.integration.processes import free_port
+from tests.integration.processes import free_port, http_json, start_api
 
 # Not the main servers' password, so a leak of this one is easy to spot in output.
 PASSWORD = "tls-graph-Secr3t-pass"
@@ -77,15 +77,21 @@ def settings(uri: str, **values: Any) -> IngestApiSettings:
     )
 
 
-def post_and_read_back(api_settings: IngestApiSettings) -> dict[str, Any]:
-    with TestClient(create_app(api_settings)) as client:
-        assert client.get("/health/neo4j").json()["status"] == "healthy"
-        response = client.post("/events", json=EVENT)
-        assert response.status_code == 201, response.text
-        stored = client.get("/events/tls-1")
-        assert stored.status_code == 200, stored.text
-        body: dict[str, Any] = stored.json()
-        return body
+def post_and_read_back(services: Services, log_dir: Path, **env: str) -> dict[str, Any]:
+    """Through a real ingest_api process: the driver closes TLS sockets in the background,
+    which an in-process client's short-lived event loop would cut off (a ResourceWarning)."""
+    api = start_api(services, "unused", log_dir, tls_context=None, USE_KAFKA="false", **env)
+    try:
+        api.wait_ready()
+        assert http_json(api.url("/health/neo4j"))[1]["status"] == "healthy"
+        status, body = http_json(api.url("/events"), EVENT)
+        assert status == 201, body
+        status, stored = http_json(api.url("/events/tls-1"))
+        assert status == 200, stored
+        assert isinstance(stored, dict)
+        return stored
+    finally:
+        api.close()
 
 
 def assert_event_stored_once(graph: Graph) -> None:
@@ -102,18 +108,32 @@ def assert_event_stored_once(graph: Graph) -> None:
 
 @pytest.mark.parametrize("scheme", ["bolt", "neo4j"])
 def test_direct_write_with_private_ca_lands_and_reads_back_over_tls(
-    scheme: str, bolt_port: int, test_pki: TestPki, tls_graph: Graph
+    scheme: str,
+    bolt_port: int,
+    test_pki: TestPki,
+    services: Services,
+    tls_graph: Graph,
+    tmp_path: Path,
 ) -> None:
     # neo4j:// also fetches a routing table over the same verified connection.
-    api = settings(f"{scheme}://localhost:{bolt_port}", neo4j_trusted_ca_file=test_pki.server.ca)
-    body = post_and_read_back(api)
+    body = post_and_read_back(
+        services,
+        tmp_path,
+        NEO4J_URI=f"{scheme}://localhost:{bolt_port}",
+        NEO4J_PASSWORD=PASSWORD,
+        NEO4J_TRUSTED_CA_FILE=str(test_pki.server.ca),
+    )
     assert {e["key"] for e in body["entities"]} == {"IP:10.0.0.5", "User:user123"}
     assert_event_stored_once(tls_graph)
 
 
-def test_bolt_ssc_encrypts_without_verifying(bolt_port: int, tls_graph: Graph) -> None:
+def test_bolt_ssc_encrypts_without_verifying(
+    bolt_port: int, services: Services, tls_graph: Graph, tmp_path: Path
+) -> None:
     # +ssc trusts any certificate: it proves the URI scheme alone switches TLS on, not trust.
-    post_and_read_back(settings(f"bolt+ssc://localhost:{bolt_port}"))
+    post_and_read_back(
+        services, tmp_path, NEO4J_URI=f"bolt+ssc://localhost:{bolt_port}", NEO4J_PASSWORD=PASSWORD
+    )
     assert_event_stored_once(tls_graph)
 
 
