@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+
 import uvloop
 
 from graph_writer.service import run_service
 from graph_writer.settings import GraphWriterSettings
+from shared.errors import StoreUntrusted
 from shared.logging_setup import configure_logging
 from shared.settings import settings_or_exit
 
@@ -13,7 +16,12 @@ from shared.settings import settings_or_exit
 def main() -> None:
     settings = settings_or_exit(GraphWriterSettings, "graph_writer")
     configure_logging(settings.log_level)
-    raise SystemExit(uvloop.run(run_service(settings)))
+    try:
+        code = uvloop.run(run_service(settings))
+    except StoreUntrusted as exc:
+        print(f"graph_writer: start-up failed: {exc}", file=sys.stderr)
+        raise SystemExit(3) from None
+    raise SystemExit(code)
 
 
 if __name__ == "__main__":

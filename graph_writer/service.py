@@ -19,7 +19,7 @@ from graph_writer.consume_loop import ConsumeLoop, WriterStatus
 from graph_writer.dead_letters import DeadLetterPublisher
 from graph_writer.health_server import create_health_app
 from graph_writer.settings import GraphWriterSettings
-from shared.errors import StoreUnavailable
+from shared.errors import StoreUnavailable, StoreUntrusted
 from shared.kafka_security import connection_kwargs
 from shared.kafka_topics import ensure_topics
 from shared.repository import GraphRepository, create_driver
@@ -125,6 +125,9 @@ async def _until_ok(
         try:
             await step()
             return True
+        except StoreUntrusted:
+            # Trust is configuration, not an outage: no amount of waiting fixes it.
+            raise
         except (StoreUnavailable, KafkaError, OSError) as exc:
             log.warning("start-up step failed, retrying in %.1fs: %s", backoff, exc)
         with contextlib.suppress(TimeoutError):

@@ -28,7 +28,7 @@ from ingest_api.request_id import RequestIdMiddleware
 from ingest_api.request_timeout import RequestTimeoutMiddleware
 from ingest_api.settings import IngestApiSettings
 from ingest_api.state import AppState
-from shared.errors import StoreUnavailable
+from shared.errors import StoreUnavailable, StoreUntrusted
 from shared.repository import GraphRepository, create_driver
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,10 @@ def create_app(settings: IngestApiSettings) -> Starlette:
             repository = GraphRepository(driver, settings.neo4j_database)
             try:
                 await repository.ensure_schema()
+            except StoreUntrusted:
+                # Trust is configuration: waiting cannot fix it, so the service refuses to
+                # start rather than sit not-ready with the reason buried in its log.
+                raise
             except StoreUnavailable:
                 # Kafka mode can still take events; the direct path retries the schema.
                 log.warning("Neo4j unreachable at start-up")

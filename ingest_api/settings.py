@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ssl
 from typing import Final, Literal, Self
 
 from pydantic import Field, FilePath, PrivateAttr, SecretStr, model_validator
@@ -16,6 +17,9 @@ KAFKA_RECORD_OVERHEAD_BYTES: Final = 4_096
 class IngestApiSettings(Neo4jSettings, KafkaSettings):
     ingest_api_host: str = "0.0.0.0"  # noqa: S104 - a service in a container listens on all interfaces
     ingest_api_port: int = Field(default=8001, ge=1, le=65_535)
+    # HTTPS served by the API itself; usually TLS ends at the ingress and this stays unset.
+    ingest_api_tls_cert_file: FilePath | None = None
+    ingest_api_tls_key_file: FilePath | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     max_body_bytes: int = Field(default=1_048_576, ge=1_024)
     max_batch_bytes: int = Field(default=16_777_216, ge=1_024)
@@ -68,6 +72,25 @@ class IngestApiSettings(Neo4jSettings, KafkaSettings):
                 "bytes of record overhead must fit in KAFKA_MAX_REQUEST_BYTES "
                 f"({self.kafka_max_request_bytes}), or such an event could never be sent"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _check_tls(self) -> Self:
+        cert, key = self.ingest_api_tls_cert_file, self.ingest_api_tls_key_file
+        if (cert is None) != (key is None):
+            raise ValueError(
+                "INGEST_API_TLS_CERT_FILE and INGEST_API_TLS_KEY_FILE must be set together"
+            )
+        if cert is not None and key is not None:
+            # Load the pair now, so a wrong or encrypted key stops the service at start-up
+            # with the variable named instead of failing inside the server's TLS setup.
+            try:
+                ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(cert, key)
+            except (ssl.SSLError, OSError) as exc:
+                raise ValueError(
+                    "INGEST_API_TLS_CERT_FILE and INGEST_API_TLS_KEY_FILE are not a PEM "
+                    f"certificate and its unencrypted private key ({exc.__class__.__name__})"
+                ) from None
         return self
 
     @model_validator(mode="after")

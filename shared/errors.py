@@ -24,3 +24,11 @@ class StoreUnavailable(BlueprintError):
     """Neo4j could not be reached or refused the write for a reason that may pass."""
 
     retriable = True
+
+
+class StoreUntrusted(StoreUnavailable):
+    """Neo4j's TLS certificate failed verification: a configuration error, not an outage.
+
+    Still a StoreUnavailable, so requests get the usual 503; at start-up it is fatal."""
+
+    retriable = False

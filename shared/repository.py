@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+import ssl
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from neo4j.exceptions import (
     TransientError,
 )
 
-from shared.errors import BlueprintError, StoreUnavailable
+from shared.errors import BlueprintError, StoreUnavailable, StoreUntrusted
 from shared.graph_model import ENTITY_LABELS, RELATIONSHIP_TYPES, GraphEvent
 from shared.settings import Neo4jSettings
 from shared.write_plan import dedupe_events, entity_rows, event_rows, link_rows
@@ -161,7 +162,7 @@ class GraphRepository:
         try:
             await self._driver.verify_connectivity()
         except (DriverError, Neo4jError, OSError) as exc:
-            raise StoreUnavailable(f"Neo4j unreachable: {type(exc).__name__}") from exc
+            raise _store_error("Neo4j unreachable", exc) from exc
 
     async def ensure_schema(self) -> None:
         try:
@@ -169,7 +170,7 @@ class GraphRepository:
                 for statement in SCHEMA:
                     await (await session.run(statement)).consume()
         except (DriverError, Neo4jError, OSError) as exc:
-            raise StoreUnavailable(f"Neo4j schema setup failed: {type(exc).__name__}") from exc
+            raise _store_error("Neo4j schema setup failed", exc) from exc
         self._schema_ready = True
 
     async def write_events(self, events: Sequence[GraphEvent]) -> WriteResult:
@@ -191,7 +192,7 @@ class GraphRepository:
                 f"Neo4j rejected the batch: {exc.code}: {(exc.message or '')[:300]}"
             ) from exc
         except (DriverError, Neo4jError, OSError) as exc:
-            raise StoreUnavailable(f"Neo4j write failed: {type(exc).__name__}") from exc
+            raise _store_error("Neo4j write failed", exc) from exc
         return WriteResult(created=created, already_present=len(unique) - created)
 
     async def get_event(self, event_id: str) -> dict[str, Any] | None:
@@ -248,6 +249,31 @@ def check_vocabulary(events: Sequence[GraphEvent]) -> None:
             label = link.entity.label
             if label is not None and label not in ENTITY_LABELS:
                 raise ValueError(f"entity label {label!r} is not in ENTITY_LABELS")
+
+
+def _store_error(what: str, exc: BaseException) -> StoreUnavailable:
+    """Only the exception class and, for TLS, the verifier's reason: driver messages can
+    carry addresses and server text that have no place in a client's error body."""
+    verify = _cert_verify_error(exc)
+    if verify is not None:
+        return StoreUntrusted(
+            f"{what}: the server's TLS certificate is not trusted ({verify.verify_message}); "
+            "set NEO4J_TRUSTED_CA_FILE to the CA that signed it, with a bolt:// or neo4j:// "
+            "NEO4J_URI"
+        )
+    return StoreUnavailable(f"{what}: {type(exc).__name__}")
+
+
+def _cert_verify_error(exc: BaseException) -> ssl.SSLCertVerificationError | None:
+    # The driver wraps it twice: ServiceUnavailable <- BoltSecurityError <- the ssl error.
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, ssl.SSLCertVerificationError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
 
 
 async def _write_batch(tx: AsyncManagedTransaction, events: list[GraphEvent]) -> int:

@@ -11,6 +11,10 @@ NEO4J_HTTP_PORT="${NEO4J_HTTP_PORT:-7474}"
 NEO4J_PASSWORD="${NEO4J_PASSWORD:-blueprintgraph}"
 NEO4J_HEAP="${NEO4J_HEAP:-1g}"
 NEO4J_PAGECACHE="${NEO4J_PAGECACHE:-512m}"
+# Opt-in TLS on Bolt: disabled (default), optional or required. The certificate comes from
+# NEO4J_TLS_DIR (server.crt, server.key as unencrypted PEM); HTTP stays plaintext.
+NEO4J_BOLT_TLS="${NEO4J_BOLT_TLS:-disabled}"
+NEO4J_TLS_DIR="${NEO4J_TLS_DIR:-}"
 
 MAIN=org.neo4j.server.CommunityEntryPoint
 HOME_DIR="$BG_LOCAL_DIR/neo4j"
@@ -19,6 +23,7 @@ DATA_DIR="$HOME_DIR/data"
 LOG_DIR="$HOME_DIR/logs"
 PID_FILE="$BG_LOCAL_DIR/neo4j.pid"
 PW_MARK="$HOME_DIR/initial-password.sha256"
+BOLT_CERT_DIR="$HOME_DIR/certificates/bolt"
 READY_RE='INFO +Started\.'
 
 # JVM options the Neo4j 5 distribution puts in its default neo4j.conf
@@ -67,6 +72,33 @@ db.tx_log.rotation.retention_policy=256M size
 # Netty's graceful Bolt shutdown otherwise idles 2x5s on every stop (values are seconds).
 internal.dbms.bolt.netty_server_shutdown_quiet_period=0
 internal.dbms.bolt.netty_server_shutdown_timeout=2
+EOF
+  write_tls_config
+}
+
+write_tls_config() {
+  case "$NEO4J_BOLT_TLS" in
+    disabled) return 0 ;;
+    optional | required) ;;
+    *) die "NEO4J_BOLT_TLS must be disabled, optional or required (got '$NEO4J_BOLT_TLS')" ;;
+  esac
+  [[ -n "$NEO4J_TLS_DIR" ]] || die "NEO4J_BOLT_TLS=$NEO4J_BOLT_TLS needs NEO4J_TLS_DIR (server.crt, server.key)"
+  local f
+  for f in server.crt server.key; do
+    [[ -r "$NEO4J_TLS_DIR/$f" ]] || die "NEO4J_TLS_DIR=$NEO4J_TLS_DIR has no readable $f"
+  done
+  # Copied on every start so a renewed certificate is picked up by a restart; Neo4j wants
+  # the trusted/ and revoked/ folders to exist even when it checks no client certificate.
+  mkdir -p "$BOLT_CERT_DIR/trusted" "$BOLT_CERT_DIR/revoked"
+  install -m 600 "$NEO4J_TLS_DIR/server.key" "$BOLT_CERT_DIR/private.key"
+  install -m 644 "$NEO4J_TLS_DIR/server.crt" "$BOLT_CERT_DIR/public.crt"
+  cat >>"$CONF_DIR/neo4j.conf" <<EOF
+server.bolt.tls_level=${NEO4J_BOLT_TLS^^}
+dbms.ssl.policy.bolt.enabled=true
+dbms.ssl.policy.bolt.base_directory=${BOLT_CERT_DIR}
+dbms.ssl.policy.bolt.private_key=private.key
+dbms.ssl.policy.bolt.public_certificate=public.crt
+dbms.ssl.policy.bolt.client_auth=NONE
 EOF
 }
 

@@ -9,7 +9,9 @@ from starlette.testclient import TestClient
 
 from ingest_api.app import create_app
 from ingest_api.settings import IngestApiSettings
+from tests.certs import TestPki, make_test_pki
 from tests.conftest import Graph, Services
+from tests.integration.private_servers import SecureKafka, secure_kafka
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -37,3 +39,18 @@ def direct_client(services: Services, graph: Graph) -> Iterator[TestClient]:
     """The API in direct-write mode (USE_KAFKA=false) over an empty graph."""
     with TestClient(create_app(api_settings(services))) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def test_pki(tmp_path_factory: pytest.TempPathFactory) -> TestPki:
+    """The CA and server certificate every TLS test shares, and a CA nobody uses."""
+    return make_test_pki(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture(scope="session")
+def kafka_secure(
+    tmp_path_factory: pytest.TempPathFactory, test_pki: TestPki
+) -> Iterator[SecureKafka]:
+    """One private broker with SASL_PLAINTEXT, SSL and SASL_SSL listeners, for all modules."""
+    with secure_kafka(tmp_path_factory.mktemp("kafka-secure"), test_pki.server) as broker:
+        yield broker

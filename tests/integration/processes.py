@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -12,7 +14,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from tests.conftest import ROOT, Services
 
@@ -24,15 +26,30 @@ def free_port() -> int:
         return port
 
 
-def http_status(url: str) -> int:
+def http_status(url: str, context: ssl.SSLContext | None = None) -> int:
     try:
-        with urllib.request.urlopen(url, timeout=2) as response:
+        with urllib.request.urlopen(url, timeout=2, context=context) as response:
             status: int = response.status
             return status
     except urllib.error.HTTPError as exc:
         return exc.code
     except (urllib.error.URLError, OSError):
         return 0
+
+
+def http_json(
+    url: str, payload: Any = None, context: ssl.SSLContext | None = None
+) -> tuple[int, Any]:
+    """GET, or POST `payload` as JSON; the status and the decoded body, errors included."""
+    data = None if payload is None else json.dumps(payload).encode()
+    request = urllib.request.Request(
+        url, data=data, headers={"Content-Type": "application/json"} if data else {}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=15, context=context) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"null")
 
 
 def http_text(url: str) -> str:
@@ -42,8 +59,17 @@ def http_text(url: str) -> str:
 
 
 class ServiceProcess:
-    def __init__(self, module: str, env: dict[str, str], port: int, log_path: Path) -> None:
+    def __init__(
+        self,
+        module: str,
+        env: dict[str, str],
+        port: int,
+        log_path: Path,
+        tls_context: ssl.SSLContext | None = None,
+    ) -> None:
         self.port = port
+        # Set when the service serves HTTPS: how the tests' own requests verify it.
+        self.tls_context = tls_context
         self.log_path = log_path
         self._log: IO[bytes] = log_path.open("wb")
         self.proc = subprocess.Popen(
@@ -55,14 +81,15 @@ class ServiceProcess:
         )
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        scheme = "https" if self.tls_context is not None else "http"
+        return f"{scheme}://127.0.0.1:{self.port}{path}"
 
     def wait_ready(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise AssertionError(f"exited early ({self.proc.returncode}):\n{self.log()}")
-            if http_status(self.url("/health/ready")) == 200:
+            if http_status(self.url("/health/ready"), self.tls_context) == 200:
                 return
             time.sleep(0.2)
         raise AssertionError(f"not ready after {timeout}s:\n{self.log()}")
@@ -107,7 +134,14 @@ def start_writer(
     return ServiceProcess("graph_writer", env, port, log_dir / f"writer-{port}.log")
 
 
-def start_api(services: Services, topic: str, log_dir: Path, **extra: str) -> ServiceProcess:
+def start_api(
+    services: Services,
+    topic: str,
+    log_dir: Path,
+    *,
+    tls_context: ssl.SSLContext | None = None,
+    **extra: str,
+) -> ServiceProcess:
     port = free_port()
     env = {
         **service_env(services, topic, "unused"),
@@ -115,7 +149,7 @@ def start_api(services: Services, topic: str, log_dir: Path, **extra: str) -> Se
         "INGEST_API_PORT": str(port),
         **extra,
     }
-    return ServiceProcess("ingest_api", env, port, log_dir / f"api-{port}.log")
+    return ServiceProcess("ingest_api", env, port, log_dir / f"api-{port}.log", tls_context)
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:

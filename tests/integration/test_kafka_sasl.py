@@ -1,17 +1,14 @@
 """Kafka clients authenticate with SASL/SCRAM through the one shared kwargs builder.
 
 Runs against a broker with a SASL_PLAINTEXT listener: BG_TEST_KAFKA_SASL_BOOTSTRAP (with
-BG_TEST_KAFKA_SASL_USER / _PASSWORD) when set, else a private local Kafka started here
-with deploy/local/kafka.sh and KAFKA_SASL_PORT, its SCRAM user created at format time.
+BG_TEST_KAFKA_SASL_USER / _PASSWORD) when set, else the private local Kafka of the
+`kafka_secure` fixture, its SCRAM user created at format time.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import shutil
-import subprocess
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,9 +22,9 @@ from ingest_api.app import create_app
 from shared.kafka_security import connection_kwargs
 from shared.kafka_topics import ensure_topics
 from shared.settings import KafkaSettings
-from tests.conftest import LOCAL, ROOT, Graph, Services
+from tests.conftest import Graph, Services
 from tests.integration.conftest import api_settings
-from tests.integration.processes import free_port
+from tests.integration.private_servers import SASL_PASSWORD, SASL_USER, SecureKafka
 
 
 @dataclass(frozen=True)
@@ -38,35 +35,17 @@ class SaslBroker:
 
 
 @pytest.fixture(scope="module")
-def sasl_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SaslBroker]:
+def sasl_broker(request: pytest.FixtureRequest) -> SaslBroker:
     external = os.environ.get("BG_TEST_KAFKA_SASL_BOOTSTRAP")
     if external:
-        yield SaslBroker(
+        return SaslBroker(
             external,
-            os.environ.get("BG_TEST_KAFKA_SASL_USER", "alice"),
-            os.environ.get("BG_TEST_KAFKA_SASL_PASSWORD", "alice-secret"),
+            os.environ.get("BG_TEST_KAFKA_SASL_USER", SASL_USER),
+            os.environ.get("BG_TEST_KAFKA_SASL_PASSWORD", SASL_PASSWORD),
         )
-        return
-    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
-        pytest.skip("no SASL broker: set BG_TEST_KAFKA_SASL_BOOTSTRAP or install Java")
-    sasl_port = free_port()
-    env = {
-        **os.environ,
-        "BG_LOCAL_DIR": str(tmp_path_factory.mktemp("kafka-sasl")),
-        "KAFKA_PORT": str(free_port()),
-        "KAFKA_CONTROLLER_PORT": str(free_port()),
-        "KAFKA_SASL_PORT": str(sasl_port),
-        "KAFKA_SASL_USER": "alice",
-        "KAFKA_SASL_PASSWORD": "alice-secret",
-        # One topic, a few records: a small heap starts faster and crowds no one.
-        "KAFKA_HEAP": "-Xms128m -Xmx384m",
-    }
-    script = str(LOCAL / "kafka.sh")
-    subprocess.run([script, "start"], check=True, cwd=ROOT, env=env, timeout=300)
-    try:
-        yield SaslBroker(f"localhost:{sasl_port}", "alice", "alice-secret")
-    finally:
-        subprocess.run([script, "stop"], check=False, cwd=ROOT, env=env, timeout=60)
+    # Only now: with an external broker the private one is never started.
+    broker: SecureKafka = request.getfixturevalue("kafka_secure")
+    return SaslBroker(broker.sasl_plaintext, SASL_USER, SASL_PASSWORD)
 
 
 def sasl_settings(broker: SaslBroker, password: str, **values: Any) -> dict[str, Any]:

@@ -3,29 +3,21 @@
 from __future__ import annotations
 
 import ssl
-import subprocess
 from pathlib import Path
 
 import pytest
 from pydantic import SecretStr, ValidationError
 
+from ingest_api.settings import IngestApiSettings
 from shared.kafka_security import connection_kwargs
 from shared.repository import create_driver
 from shared.settings import KafkaSettings, Neo4jSettings
+from tests.certs import ServerTls, issue_server_cert, make_ca
 
 
 @pytest.fixture(scope="module")
 def ca_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A throwaway self-signed certificate, made with the openssl command."""
-    folder = tmp_path_factory.mktemp("ca")
-    cert, key = folder / "ca.pem", folder / "ca.key"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-         "-subj", "/CN=bg-test-ca", "-keyout", str(key), "-out", str(cert)],
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
-    return cert
+    return make_ca(tmp_path_factory.mktemp("ca"), "bg-test-ca").cert
 
 
 def test_plaintext_by_default() -> None:
@@ -96,3 +88,37 @@ async def test_neo4j_encryption(uri: str, with_ca: bool, encrypted: bool, ca_fil
 def test_neo4j_custom_ca_with_tls_scheme_is_a_configuration_error(ca_file: Path) -> None:
     with pytest.raises(ValidationError, match="NEO4J_TRUSTED_CA_FILE needs a bolt://"):
         Neo4jSettings(neo4j_uri="bolt+s://db.internal:7687", neo4j_trusted_ca_file=ca_file)
+
+
+@pytest.fixture(scope="module")
+def server_tls(tmp_path_factory: pytest.TempPathFactory) -> ServerTls:
+    folder = tmp_path_factory.mktemp("api-tls")
+    return issue_server_cert(make_ca(folder / "ca", "bg-api-ca"), folder / "server")
+
+
+def test_api_https_needs_certificate_and_key_together(server_tls: ServerTls) -> None:
+    with pytest.raises(ValidationError, match="must be set together"):
+        IngestApiSettings(auth_disabled=True, ingest_api_tls_cert_file=server_tls.cert)
+    with pytest.raises(ValidationError, match="must be set together"):
+        IngestApiSettings(auth_disabled=True, ingest_api_tls_key_file=server_tls.key)
+    settings = IngestApiSettings(
+        auth_disabled=True,
+        ingest_api_tls_cert_file=server_tls.cert,
+        ingest_api_tls_key_file=server_tls.key,
+    )
+    assert settings.ingest_api_tls_cert_file == server_tls.cert
+
+
+def test_api_https_key_that_does_not_match_is_refused_at_start_up(
+    server_tls: ServerTls, tmp_path: Path
+) -> None:
+    other = issue_server_cert(make_ca(tmp_path / "ca", "bg-other"), tmp_path / "server")
+    with pytest.raises(
+        ValidationError, match="not a PEM certificate and its unencrypted"
+    ) as caught:
+        IngestApiSettings(
+            auth_disabled=True,
+            ingest_api_tls_cert_file=server_tls.cert,
+            ingest_api_tls_key_file=other.key,
+        )
+    assert "PRIVATE KEY" not in str(caught.value)
