@@ -47,9 +47,10 @@ async def run_service(settings: GraphWriterSettings) -> int:
         try:
             if await _until_ok(lambda: _topics(settings), settings, stop) is None:
                 return 0
-        except TopicSetupError as exc:
-            # A configuration the broker refuses: retrying cannot help, so stop visibly.
-            log.error("%s", exc)
+        except TopicSetupError:
+            # A configuration the broker refuses (logged by ensure_topics): retrying
+            # cannot help, so stop visibly.
+            log.error("cannot run without the topics; exiting with code 2")
             return 2
         started = await _until_ok(
             lambda: _start_kafka_clients(settings, repository, status), settings, stop

@@ -46,7 +46,12 @@ async def ensure_topics(settings: KafkaSettings, names: list[str]) -> None:
         if missing:
             # Per-topic failures come back as error codes in the response, not as raises.
             response = await admin.create_topics(missing)
-            check_created(response.topic_errors)
+            try:
+                check_created(response.topic_errors)
+            except TopicSetupError as exc:
+                # Logged here in full: a caller may report no more than the error's type.
+                log.error("%s", exc)
+                raise
             log.info("created topics %s", [t.name for t in missing])
         present = [name for name in names if name in existing]
         if present:
