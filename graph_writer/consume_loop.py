@@ -94,8 +94,12 @@ class ConsumeLoop:
         self.status = status
         # Written to Neo4j but not yet committed to Kafka.
         self._written: dict[TopicPartition, int] = {}
-        # Next offset to process per partition, for the lag gauge.
+        # Next offset to write per partition (records in hand count as not written), for
+        # the lag gauge.
         self._positions: dict[TopicPartition, int] = {}
+        # Loop clock of the last proof that Neo4j works, and of the last lag refresh.
+        self._neo4j_seen_at = asyncio.get_running_loop().time()
+        self._lag_refreshed_at = self._neo4j_seen_at
 
     def listener(self) -> ConsumerRebalanceListener:
         return _CommitOnRevoke(self)
@@ -137,9 +141,13 @@ class ConsumeLoop:
                 )
                 done = next_offsets(batch.records)
                 self._written.update(done)
-                self._positions.update(done)
+                # Not for partitions revoked meanwhile: their next owner may be further on.
+                assigned = self._consumer.assignment()
+                self._positions.update({tp: o for tp, o in done.items() if tp in assigned})
                 await self.commit_written(None)
-            self._report_lag()
+                self._report_lag()
+            await self._ping_neo4j_if_idle()
+            await self._refresh_lag_if_due()
         self.status.consuming = False
 
     async def _fetch(self, timeout_ms: int) -> _Batch | None:
@@ -216,6 +224,7 @@ class ConsumeLoop:
                 continue
             break
         self._resume()
+        self._neo4j_seen_at = asyncio.get_running_loop().time()
         self.status.neo4j_ok = True
         metrics.NEO4J_UP.set(1)
         metrics.EVENTS_WRITTEN.inc(outcome.created)
@@ -241,12 +250,40 @@ class ConsumeLoop:
         """Wait while keeping group membership: poll with every partition paused."""
         assignment = self._consumer.assignment()
         self._consumer.pause(*assignment)
-        stray = await self._consumer.getmany(timeout_ms=int(seconds * 1000))
-        # Partitions assigned during the wait are not paused; rewind anything they
-        # returned so no record is skipped by a later commit.
-        for tp, recs in stray.items():
-            if recs:
-                self._consumer.seek(tp, recs[0].offset)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        # In slices, so the lag gauge keeps counting what piles up during a long backoff.
+        while (left := deadline - loop.time()) > 0:
+            slice_s = min(left, self._settings.writer_check_interval_s)
+            stray = await self._consumer.getmany(timeout_ms=max(1, int(slice_s * 1000)))
+            # Partitions assigned during the wait are not paused; rewind anything they
+            # returned so no record is skipped by a later commit.
+            for tp, recs in stray.items():
+                if recs:
+                    self._consumer.seek(tp, recs[0].offset)
+            await self._refresh_lag_if_due()
+
+    async def _ping_neo4j_if_idle(self) -> None:
+        """With no write to prove it, ask Neo4j now and then whether it still answers."""
+        interval = self._settings.writer_check_interval_s
+        now = asyncio.get_running_loop().time()
+        if now - self._neo4j_seen_at < interval:
+            return
+        try:
+            async with asyncio.timeout(interval):
+                await self._repository.ping()
+        except (StoreUnavailable, TimeoutError) as exc:
+            if self.status.neo4j_ok:
+                log.warning("Neo4j stopped answering while idle: %s", str(exc) or "timeout")
+            self.status.neo4j_ok = False
+            # Next ping one interval from now, not at once: down is not a reason to hammer.
+            self._neo4j_seen_at = now
+        else:
+            if not self.status.neo4j_ok:
+                log.info("Neo4j answers again")
+            self.status.neo4j_ok = True
+            self._neo4j_seen_at = asyncio.get_running_loop().time()
+        metrics.NEO4J_UP.set(int(self.status.neo4j_ok))
 
     def _resume(self) -> None:
         paused = self._consumer.paused()
@@ -254,8 +291,33 @@ class ConsumeLoop:
             self._consumer.resume(*paused)
 
     def _report_lag(self) -> None:
-        for tp in self._consumer.assignment():
-            highwater = self._consumer.highwater(tp)
+        """From the log ends the last fetch saw: free, but stale while nothing is fetched."""
+        ends = {tp: self._consumer.highwater(tp) for tp in self._consumer.assignment()}
+        self._set_lag({tp: end for tp, end in ends.items() if end is not None})
+
+    async def _refresh_lag_if_due(self) -> None:
+        """From the broker's log ends, once per interval, so the gauge moves while idle or
+        stalled (paused partitions fetch nothing, so their highwater stays put)."""
+        interval = self._settings.writer_check_interval_s
+        now = asyncio.get_running_loop().time()
+        assignment = self._consumer.assignment()
+        if now - self._lag_refreshed_at < interval or not assignment:
+            return
+        self._lag_refreshed_at = now
+        try:
+            async with asyncio.timeout(interval):
+                ends = await self._consumer.end_offsets(list(assignment))
+                # Nothing in hand for these yet, so the fetch position is the next to write.
+                for tp in assignment - self._positions.keys():
+                    self._positions[tp] = await self._consumer.position(tp)
+        except (KafkaError, TimeoutError) as exc:
+            # Only the gauge goes stale; the loop itself reports Kafka trouble.
+            log.debug("lag not refreshed: %r", exc)
+            return
+        self._set_lag(ends)
+
+    def _set_lag(self, ends: dict[TopicPartition, int]) -> None:
+        for tp, end in ends.items():
             position = self._positions.get(tp)
-            if highwater is not None and position is not None:
-                metrics.CONSUMER_LAG.labels(str(tp.partition)).set(max(0, highwater - position))
+            if position is not None:
+                metrics.CONSUMER_LAG.labels(str(tp.partition)).set(max(0, end - position))

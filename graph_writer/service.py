@@ -7,7 +7,7 @@ import contextlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any
+from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import KafkaError
@@ -21,10 +21,12 @@ from graph_writer.health_server import create_health_app
 from graph_writer.settings import GraphWriterSettings
 from shared.errors import StoreUnavailable, StoreUntrusted
 from shared.kafka_security import connection_kwargs
-from shared.kafka_topics import ensure_topics
+from shared.kafka_topics import TopicSetupError, ensure_topics
 from shared.repository import GraphRepository, create_driver
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 async def run_service(settings: GraphWriterSettings) -> int:
@@ -42,23 +44,35 @@ async def run_service(settings: GraphWriterSettings) -> int:
     driver = create_driver(settings)
     try:
         repository = GraphRepository(driver, settings.neo4j_database)
-        if not await _until_ok(lambda: _schema(repository, status), settings, stop):
+        if await _until_ok(lambda: _schema(repository, status), settings, stop) is None:
             return 0
-        if not await _until_ok(lambda: _topics(settings), settings, stop):
+        try:
+            if await _until_ok(lambda: _topics(settings), settings, stop) is None:
+                return 0
+        except TopicSetupError:
+            # A configuration the broker refuses (logged by ensure_topics): retrying
+            # cannot help, so stop visibly.
+            log.error("cannot run without the topics; exiting with code 2")
+            return 2
+        started = await _until_ok(
+            lambda: _start_kafka_clients(settings, repository, status), settings, stop
+        )
+        if started is None:
             return 0
-        return await _consume(settings, repository, status, stop)
+        return await _consume(settings, *started, stop)
     finally:
         health_stop.set()
         await health
         await driver.close()
 
 
-async def _consume(
-    settings: GraphWriterSettings,
-    repository: GraphRepository,
-    status: WriterStatus,
-    stop: asyncio.Event,
-) -> int:
+async def _start_kafka_clients(
+    settings: GraphWriterSettings, repository: GraphRepository, status: WriterStatus
+) -> tuple[AIOKafkaConsumer, AIOKafkaProducer, ConsumeLoop]:
+    """Start the consumer and the dead-letter producer, or close both and raise.
+
+    Fresh clients on every attempt: one whose start() failed is closed, never reused.
+    """
     consumer = AIOKafkaConsumer(
         **connection_kwargs(settings),
         group_id=settings.kafka_consumer_group,
@@ -76,14 +90,32 @@ async def _consume(
         dlq_producer, settings.kafka_dlq_topic, settings.kafka_request_timeout_ms / 1000
     )
     consume_loop = ConsumeLoop(settings, consumer, repository, dead_letters, status)
+    # Subscribed before start(), which then waits for the topic's metadata: subscribed
+    # after, the first assignment can come out empty for a topic created moments ago.
     consumer.subscribe([settings.kafka_topic_input], listener=consume_loop.listener())
-    await consumer.start()
+    try:
+        await consumer.start()
+        await dlq_producer.start()
+    except BaseException:
+        deadline = asyncio.get_running_loop().time() + settings.kafka_request_timeout_ms / 1000
+        await _bounded(dlq_producer.stop(), deadline)
+        await _bounded(consumer.stop(), deadline)
+        raise
+    return consumer, dlq_producer, consume_loop
+
+
+async def _consume(
+    settings: GraphWriterSettings,
+    consumer: AIOKafkaConsumer,
+    dlq_producer: AIOKafkaProducer,
+    consume_loop: ConsumeLoop,
+    stop: asyncio.Event,
+) -> int:
     loop = asyncio.get_running_loop()
     # One budget covers finishing the batch, committing and leaving the group, so the
     # process is gone before the orchestrator's grace period runs out.
     deadline = loop.time() + settings.writer_shutdown_timeout_s
     try:
-        await dlq_producer.start()
         runner = asyncio.create_task(consume_loop.run(stop), name="consume-loop")
         stopped = asyncio.create_task(stop.wait(), name="stop-signal")
         await asyncio.wait({runner, stopped}, return_when=asyncio.FIRST_COMPLETED)
@@ -107,26 +139,41 @@ async def _consume(
         await _bounded(dlq_producer.stop(), deadline)
 
 
-async def _schema(repository: GraphRepository, status: WriterStatus) -> None:
+async def _schema(repository: GraphRepository, status: WriterStatus) -> GraphRepository:
     await repository.ensure_schema()
     status.neo4j_ok = True
+    return repository
 
 
-async def _topics(settings: GraphWriterSettings) -> None:
-    await ensure_topics(settings, [settings.kafka_topic_input, settings.kafka_dlq_topic])
+async def _topics(settings: GraphWriterSettings) -> list[str]:
+    names = [settings.kafka_topic_input, settings.kafka_dlq_topic]
+    await ensure_topics(settings, names)
+    return names
 
 
 async def _until_ok(
-    step: Callable[[], Awaitable[None]], settings: GraphWriterSettings, stop: asyncio.Event
-) -> bool:
-    """Retry a start-up step with backoff until it succeeds (True) or we are stopped."""
+    step: Callable[[], Awaitable[T]], settings: GraphWriterSettings, stop: asyncio.Event
+) -> T | None:
+    """Retry a start-up step with backoff until it succeeds, or None once we are stopped.
+
+    A stop also cuts short the attempt in progress: a client start can wait on a broker
+    for as long as its request timeout.
+    """
     backoff = settings.writer_backoff_initial_s
     while not stop.is_set():
+        attempt = asyncio.ensure_future(step())
+        stopped = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({attempt, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        stopped.cancel()
+        if not attempt.done():
+            attempt.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await attempt
+            return None
         try:
-            await step()
-            return True
-        except StoreUntrusted:
-            # Trust is configuration, not an outage: no amount of waiting fixes it.
+            return attempt.result()
+        except (StoreUntrusted, TopicSetupError):
+            # Configuration, not an outage: no amount of waiting fixes either.
             raise
         except (StoreUnavailable, KafkaError, OSError) as exc:
             log.warning("start-up step failed, retrying in %.1fs: %s", backoff, exc)
@@ -134,7 +181,7 @@ async def _until_ok(
             async with asyncio.timeout(backoff):
                 await stop.wait()
         backoff = min(backoff * 2, settings.writer_backoff_max_s)
-    return False
+    return None
 
 
 async def _bounded(awaitable: Coroutine[Any, Any, None], deadline: float) -> None:

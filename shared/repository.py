@@ -18,8 +18,6 @@ import neo4j
 from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction
 from neo4j.exceptions import (
     AuthError,
-    ClientError,
-    DatabaseError,
     DriverError,
     Neo4jError,
     TransientError,
@@ -27,6 +25,7 @@ from neo4j.exceptions import (
 
 from shared.errors import BlueprintError, StoreUnavailable, StoreUntrusted
 from shared.graph_model import ENTITY_LABELS, RELATIONSHIP_TYPES, GraphEvent
+from shared.neo4j_errors import rejects_the_data
 from shared.settings import Neo4jSettings
 from shared.write_plan import dedupe_events, entity_rows, event_rows, link_rows
 
@@ -185,13 +184,15 @@ class GraphRepository:
         try:
             async with self._driver.session(database=self._database) as session:
                 created = await session.execute_write(_write_batch, unique)
-        except (ClientError, DatabaseError) as exc:
-            # Data Neo4j cannot store (e.g. a key too long to index) surfaces as either
-            # class; outages surface as driver errors or TransientError instead.
-            raise WriteRejected(
-                f"Neo4j rejected the batch: {exc.code}: {(exc.message or '')[:300]}"
-            ) from exc
-        except (DriverError, Neo4jError, OSError) as exc:
+        except Neo4jError as exc:
+            # Only the status code tells a bad record from a store that cannot write now
+            # (wrong password, missing or read-only database): never dead-letter the latter.
+            if rejects_the_data(exc.code):
+                raise WriteRejected(
+                    f"Neo4j rejected the batch: {exc.code}: {(exc.message or '')[:300]}"
+                ) from exc
+            raise StoreUnavailable(f"Neo4j refused the write: {exc.code}") from exc
+        except (DriverError, OSError) as exc:
             raise _store_error("Neo4j write failed", exc) from exc
         return WriteResult(created=created, already_present=len(unique) - created)
 

@@ -162,3 +162,63 @@ need_libs() {
   local dir="$1" what="$2"
   [[ -f "$dir/.complete" ]] || "$BG_DEPLOY_DIR/fetch.sh" "$what"
 }
+
+# ---------------------------------------------------------------------------
+# One service's command line. A script that sources this file sets
+#   SVC, MAIN, PID_FILE, HOME_DIR, LOG_DIR, LIB_DIR, PORT (the port that means "up"),
+#   PORTS (array: every port it listens on), LOG_FILE + READY_RE (readiness line),
+# defines svc_prepare (config, storage, credentials) and svc_launch (calls `launch`),
+# then ends with: svc_main "$@"
+# ---------------------------------------------------------------------------
+
+# shellcheck disable=SC2153  # MAIN, PORT and the rest are set by the sourcing script
+svc_wait() {
+  wait_ready "$SVC" "$PID_FILE" "$MAIN" "$PORT" "$LOG_FILE" "$READY_RE" "$LOG_DIR/stdout.log"
+}
+
+svc_start() {
+  if is_running "$PID_FILE" "$MAIN" "$PORT"; then
+    log "already running (pid $(read_pid "$PID_FILE"), port $PORT)"
+    return 0
+  fi
+  local pid port
+  pid="$(read_pid "$PID_FILE")"
+  if pid_matches "$pid" "$MAIN"; then
+    # Alive but port not yet open: an earlier start is still coming up.
+    [[ "${NO_WAIT:-0}" == 1 ]] && return 0
+    log "process $pid exists but port $PORT is closed; waiting for it"
+    svc_wait
+    return
+  fi
+  rm -f "$PID_FILE"
+  for port in "${PORTS[@]}"; do
+    port_open "$port" && die "port $port is already in use by another process"
+  done
+  need_libs "$LIB_DIR" "$SVC"
+  svc_prepare
+  svc_launch
+  log "started pid $(read_pid "$PID_FILE"); logs in $LOG_DIR"
+  [[ "${NO_WAIT:-0}" == 1 ]] || svc_wait
+}
+
+svc_stop() { stop_pid "$SVC" "$PID_FILE" "$MAIN"; }
+
+svc_reset() {
+  svc_stop
+  rm -rf "$HOME_DIR"
+  log "removed $HOME_DIR"
+}
+
+svc_main() {
+  NO_WAIT=0
+  [[ "${2:-}" == --no-wait ]] && NO_WAIT=1
+  case "${1:-}" in
+    start) svc_start ;;
+    stop) svc_stop ;;
+    restart) svc_stop && svc_start ;;
+    status) status_of "$SVC" "$PID_FILE" "$MAIN" "$PORT" ;;
+    wait) svc_wait ;;
+    reset) svc_reset ;;
+    *) die "usage: $0 start [--no-wait]|stop|restart|status|wait|reset" ;;
+  esac
+}

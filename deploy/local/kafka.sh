@@ -32,6 +32,13 @@ CLUSTER_ID_FILE="$DATA_DIR/cluster.id"
 # Which SCRAM user the storage was formatted with: credentials can only be added then.
 SCRAM_USER_FILE="$DATA_DIR/scram.user"
 READY_RE='Kafka Server started'
+LOG_FILE="$LOG_DIR/server.log"
+LIB_DIR="$KAFKA_LIB_DIR"
+PORT="$KAFKA_PORT"
+PORTS=("$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT")
+for extra_port in "$KAFKA_SASL_PORT" "$KAFKA_SSL_PORT" "$KAFKA_SASL_SSL_PORT"; do
+  [[ -z "$extra_port" ]] || PORTS+=("$extra_port")
+done
 TLS_HOME="$HOME_DIR/tls"
 
 # Exit 0 if a listener that authenticates with SASL is configured.
@@ -59,6 +66,7 @@ write_keystore() {
     die "could not build a PKCS12 keystore from $KAFKA_TLS_DIR"
   chmod 600 "$TLS_HOME/keystore.p12"
 }
+
 
 write_config() {
   mkdir -p "$DATA_DIR/kraft-logs" "$LOG_DIR"
@@ -169,39 +177,16 @@ format_storage() {
   fi
 }
 
-do_wait() {
-  wait_ready kafka "$PID_FILE" "$MAIN" "$KAFKA_PORT" "$LOG_DIR/server.log" "$READY_RE" "$LOG_DIR/stdout.log"
-}
-
-do_start() {
-  if is_running "$PID_FILE" "$MAIN" "$KAFKA_PORT"; then
-    log "already running (pid $(read_pid "$PID_FILE"), port $KAFKA_PORT)"
-    return 0
-  fi
-  local pid
-  pid="$(read_pid "$PID_FILE")"
-  if pid_matches "$pid" "$MAIN"; then
-    # Alive but port not yet open: an earlier start is still coming up.
-    [[ "${NO_WAIT:-0}" == 1 ]] && return 0
-    log "process $pid exists but port $KAFKA_PORT is closed; waiting for it"
-    do_wait
-    return
-  fi
-  rm -f "$PID_FILE"
-  port_open "$KAFKA_PORT" && die "port $KAFKA_PORT is already in use by another process"
-  port_open "$KAFKA_CONTROLLER_PORT" && die "port $KAFKA_CONTROLLER_PORT is already in use by another process"
-  local extra
-  for extra in $KAFKA_SASL_PORT $KAFKA_SSL_PORT $KAFKA_SASL_SSL_PORT; do
-    if port_open "$extra"; then die "port $extra is already in use by another process"; fi
-  done
-  need_libs "$KAFKA_LIB_DIR" kafka
+svc_prepare() {
   write_config
   format_storage
+}
 
+svc_launch() {
   local -a java
   mapfile -t java < <(java_cmd)
   # The server.log is truncated per start so the readiness check sees this run only.
-  : >"$LOG_DIR/server.log"
+  : >"$LOG_FILE"
   # shellcheck disable=SC2086
   launch "$LOG_DIR/stdout.log" "$PID_FILE" \
     "${java[0]}" $KAFKA_HEAP \
@@ -210,24 +195,6 @@ do_start() {
     -Dkafka.logs.dir="$LOG_DIR" \
     -Dlog4j.configuration="file:$BG_DEPLOY_DIR/conf/kafka-log4j.properties" \
     "${java[@]:1}" "$MAIN" "$PROPS"
-  log "started pid $(read_pid "$PID_FILE"); logs in $LOG_DIR"
-  [[ "${NO_WAIT:-0}" == 1 ]] || do_wait
 }
 
-do_reset() {
-  stop_pid kafka "$PID_FILE" "$MAIN"
-  rm -rf "$HOME_DIR"
-  log "removed $HOME_DIR"
-}
-
-NO_WAIT=0
-[[ "${2:-}" == --no-wait ]] && NO_WAIT=1
-case "${1:-}" in
-  start) do_start ;;
-  stop) stop_pid kafka "$PID_FILE" "$MAIN" ;;
-  restart) stop_pid kafka "$PID_FILE" "$MAIN" && do_start ;;
-  status) status_of kafka "$PID_FILE" "$MAIN" "$KAFKA_PORT" ;;
-  wait) do_wait ;;
-  reset) do_reset ;;
-  *) die "usage: $0 start|stop|restart|status|wait|reset" ;;
-esac
+svc_main "$@"

@@ -25,6 +25,10 @@ PID_FILE="$BG_LOCAL_DIR/neo4j.pid"
 PW_MARK="$HOME_DIR/initial-password.sha256"
 BOLT_CERT_DIR="$HOME_DIR/certificates/bolt"
 READY_RE='INFO +Started\.'
+LOG_FILE="$LOG_DIR/neo4j.log"
+LIB_DIR="$NEO4J_LIB_DIR"
+PORT="$NEO4J_BOLT_PORT"
+PORTS=("$NEO4J_BOLT_PORT" "$NEO4J_HTTP_PORT")
 
 # JVM options the Neo4j 5 distribution puts in its default neo4j.conf
 # (server.jvm.additional) and that its launcher adds; the --add-opens are
@@ -126,56 +130,20 @@ init_password() {
   printf '%s\n' "$want" >"$PW_MARK"
 }
 
-do_wait() {
-  wait_ready neo4j "$PID_FILE" "$MAIN" "$NEO4J_BOLT_PORT" "$LOG_DIR/neo4j.log" "$READY_RE" "$LOG_DIR/stdout.log"
-}
-
-do_start() {
-  if is_running "$PID_FILE" "$MAIN" "$NEO4J_BOLT_PORT"; then
-    log "already running (pid $(read_pid "$PID_FILE"), bolt port $NEO4J_BOLT_PORT)"
-    return 0
-  fi
-  local pid
-  pid="$(read_pid "$PID_FILE")"
-  if pid_matches "$pid" "$MAIN"; then
-    [[ "${NO_WAIT:-0}" == 1 ]] && return 0
-    log "process $pid exists but port $NEO4J_BOLT_PORT is closed; waiting for it"
-    do_wait
-    return
-  fi
-  rm -f "$PID_FILE"
-  port_open "$NEO4J_BOLT_PORT" && die "port $NEO4J_BOLT_PORT is already in use by another process"
-  port_open "$NEO4J_HTTP_PORT" && die "port $NEO4J_HTTP_PORT is already in use by another process"
-  need_libs "$NEO4J_LIB_DIR" neo4j
+svc_prepare() {
   write_config
   init_password
+}
 
+svc_launch() {
   # Neo4j appends to neo4j.log; keep the previous run's log aside so the
   # readiness check only sees this run.
-  [[ -f "$LOG_DIR/neo4j.log" ]] && mv -f "$LOG_DIR/neo4j.log" "$LOG_DIR/neo4j.log.prev"
+  [[ -f "$LOG_FILE" ]] && mv -f "$LOG_FILE" "$LOG_FILE.prev"
   local -a java
   mapfile -t java < <(java_cp)
   launch "$LOG_DIR/stdout.log" "$PID_FILE" \
     "${java[0]}" "-Xms$NEO4J_HEAP" "-Xmx$NEO4J_HEAP" "${JVM_OPTS[@]}" "${java[@]:1}" \
     "$MAIN" "--home-dir=$HOME_DIR" "--config-dir=$CONF_DIR"
-  log "started pid $(read_pid "$PID_FILE"); logs in $LOG_DIR"
-  [[ "${NO_WAIT:-0}" == 1 ]] || do_wait
 }
 
-do_reset() {
-  stop_pid neo4j "$PID_FILE" "$MAIN"
-  rm -rf "$HOME_DIR"
-  log "removed $HOME_DIR"
-}
-
-NO_WAIT=0
-[[ "${2:-}" == --no-wait ]] && NO_WAIT=1
-case "${1:-}" in
-  start) do_start ;;
-  stop) stop_pid neo4j "$PID_FILE" "$MAIN" ;;
-  restart) stop_pid neo4j "$PID_FILE" "$MAIN" && do_start ;;
-  status) status_of neo4j "$PID_FILE" "$MAIN" "$NEO4J_BOLT_PORT" ;;
-  wait) do_wait ;;
-  reset) do_reset ;;
-  *) die "usage: $0 start|stop|restart|status|wait|reset" ;;
-esac
+svc_main "$@"
