@@ -216,9 +216,9 @@ class ConsumeLoop:
                 log.warning("batch not written, retrying in %.1fs: %s", backoff, exc)
                 if stop.is_set():
                     return None
+                # Refreshes the lag gauge from the broker as it waits: while the writer is
+                # stuck is when the gauge matters most.
                 await self._idle(backoff)
-                # Keeps the lag gauge moving while the writer is stuck, which is when it matters.
-                self._report_lag()
                 backoff = min(backoff * 2, self._settings.writer_backoff_max_s)
                 attempt = self._store(batch)
                 continue
