@@ -189,12 +189,13 @@ def details_md(results: list[dict[str, Any]]) -> str:
                 f"Baseline sweep on the first {d['sweep_events']:,} events (events/s by batch "
                 f"size): {sweep}; full baseline at {d['best_batch_size']}: CPU "
                 f"{_cpu_text(d['baseline_cpu'])}. One writer "
-                f"(WRITER_BATCH_SIZE 500): {w1['seconds']} s, CPU {_cpu_text(w1['cpu'])}. Two "
+                f"(WRITER_BATCH_SIZE {d['writer_batch_size']}): {w1['seconds']} s, CPU {_cpu_text(w1['cpu'])}. Two "
                 f"writers: {w2['events_per_s']:,.0f} events/s in {w2['seconds']} s, CPU "
                 f"{_cpu_text(w2['cpu'])}. One writer at WRITER_BATCH_SIZE={d['best_batch_size']}: "
                 f"{wb['events_per_s']:,.0f} events/s = {100 * d['one_writer_at_best_batch_ratio']:.1f}% "
-                f"of the baseline, CPU {_cpu_text(wb['cpu'])}. One writer at 500 vs the baseline at "
-                f"500 (sweep): {100 * (d['one_writer_vs_baseline_at_500'] or 0):.1f}%. "
+                f"of the baseline, CPU {_cpu_text(wb['cpu'])}. One writer at {d['writer_batch_size']} "
+                f"vs the baseline at that size (sweep): "
+                f"{100 * (d.get('one_writer_vs_baseline_at_default') or 0):.1f}%. "
                 f"Pre-fill took {d['prefill_seconds']} s."
             )
         elif s == 4:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from graph_writer.settings import GraphWriterSettings
 from shared.kafka_codec import EventRecord
 from shared.mapping import to_graph_event
 from tests.bench import backends
@@ -425,7 +426,7 @@ async def stage3(ctx: Context) -> StageResult:
     del graph_events
 
     results: dict[str, dict[str, Any]] = {}
-    # Two runs at the writer's default batch size (500), then one at the baseline's best.
+    # Two runs at the writer's default batch size, then one at the baseline's best.
     runs: list[tuple[int, int | None]] = [(1, None), (2, None), (1, best)]
     for n, batch_size in runs:
         await ctx.graph.wipe()
@@ -453,17 +454,22 @@ async def stage3(ctx: Context) -> StageResult:
             "sweep_events_per_s": {str(k): round(v, 1) for k, v in sweep.items()},
             "sweep_events": s.sweep_events,
             "baseline_cpu": baseline_cpu,
-            "writer_batch_size": 500,
+            "writer_batch_size": GraphWriterSettings.model_fields["writer_batch_size"].default,
             "two_writers_events_per_s": round(two, 1),
             "two_vs_one": round(two / one, 3),
             "one_writer_at_best_batch_ratio": round(
                 results[f"writers_1_batch_{best}"]["events_per_s"] / baseline, 3
             ),
-            "one_writer_vs_baseline_at_500": round(one / sweep[500], 3) if 500 in sweep else None,
+            "one_writer_vs_baseline_at_default": _at_default_batch(one, sweep),
             "prefill_seconds": round(produce_s, 2),
             **results,
         },
     )
+
+
+def _at_default_batch(writer_rate: float, sweep: dict[int, float]) -> float | None:
+    default = GraphWriterSettings.model_fields["writer_batch_size"].default
+    return round(writer_rate / sweep[default], 3) if default in sweep else None
 
 
 # --- stage 4 ----------------------------------------------------------------------------
