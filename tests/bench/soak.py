@@ -30,9 +30,9 @@ from shared.mapping import to_graph_event
 from tests.bench import backends, report, soak_report
 from tests.bench.backends import Graph
 from tests.bench.events import EventGenerator
-from tests.bench.infra import BenchEnv, Service, cpu_seconds, rss_mib, run_load
+from tests.bench.infra import BenchEnv, Service, cpu_seconds, http_get, rss_mib, run_load
 from tests.bench.run import code_version, connect, run_dirs
-from tests.bench.stages import API_KEY, Context, Sizes, find_server_pids
+from tests.bench.stages import API_KEY, Context, Sizes, find_server_pids, histogram_means
 from tests.bench.trend import memory_trend, slope_per_hour
 
 SEED = 20240321
@@ -56,6 +56,9 @@ class Incarnation:
     ended_by: str = ""  # SIGTERM, SIGKILL, final SIGTERM, or exited by itself
     exit_code: int | None = None
     stop_seconds: float | None = None
+    # Means over its life, from its /metrics just before the signal.
+    mean_batch: float | None = None
+    mean_write_ms: float | None = None
 
 
 @dataclass
@@ -160,6 +163,8 @@ class Writers:
     async def stop(self, how: signal.Signals, label: str) -> None:
         svc, inc = self.current, self.run.incarnations[-1]
         assert svc is not None
+        if svc.proc.poll() is None:
+            await self._scrape(svc, inc)
         begun = time.monotonic()
         if svc.proc.poll() is None:
             svc.proc.send_signal(how)
@@ -181,6 +186,18 @@ class Writers:
             self.run.error(
                 "writer_exit", f"incarnation {inc.number} {inc.ended_by}: exit code {code}"
             )
+
+    async def _scrape(self, svc: Service, inc: Incarnation) -> None:
+        status, body = await http_get("127.0.0.1", svc.port, "/metrics")
+        if status != 200:
+            self.run.error("writer_metrics", f"incarnation {inc.number}: /metrics {status}")
+            return
+        means = histogram_means(
+            body.decode(errors="replace"),
+            ("graph_writer_batch_size", "graph_writer_neo4j_write_seconds"),
+        )
+        inc.mean_batch = round(means.get("graph_writer_batch_size", 0.0), 1)
+        inc.mean_write_ms = round(1000 * means.get("graph_writer_neo4j_write_seconds", 0.0), 1)
 
     async def restart(self, how: signal.Signals) -> None:
         await self.stop(how, how.name)
@@ -453,6 +470,7 @@ async def main_async(args: argparse.Namespace) -> int:
     topic = ctx.topic("events")
     group = f"{topic}-group"
     machine = report.machine_facts(neo4j_version)
+    code = code_version()  # now: the tree may change during a long run
     _log(f"run {run_id}: {args.minutes} min at {args.rate:g} events/s, writer restarted every "
          f"{args.restart_every:g} s; Kafka {env.kafka_bootstrap}, Neo4j {env.neo4j_uri} "
          "(this WIPES that graph)")  # fmt: skip
@@ -469,7 +487,7 @@ async def main_async(args: argparse.Namespace) -> int:
         {
             "run_id": run_id,
             "started": started.isoformat(timespec="seconds"),
-            "code": code_version(),
+            "code": code,
             "args": vars(args),
             "machine": machine,
             "env": {"kafka": env.kafka_bootstrap, "neo4j": env.neo4j_uri},

@@ -117,14 +117,16 @@ def render_console(p: dict[str, Any]) -> str:
 def _writer_table(p: dict[str, Any]) -> str:
     head = (
         "| # | pid | ready after | ended by | exit code | signal -> exit | RSS start | RSS end "
-        "| RSS peak | RSS slope | CPU mean |\n|---|---|---|---|---|---|---|---|---|---|---|"
+        "| RSS peak | RSS slope | CPU mean | mean batch | mean write |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     )
     rows = [
         f"| {w['number']} | {w['pid']} | {w['ready_s']} s | {w['ended_by']} | {w['exit_code']} "
         f"| {w['stop_seconds']} s | {_with_unit(w['rss_start_mib'], ' MiB')} "
         f"| {_with_unit(w['rss_end_mib'], ' MiB')} | {_with_unit(w['rss_peak_mib'], ' MiB')} | "
         + ("-" if w["rss_slope_mib_per_h"] is None else f"{w['rss_slope_mib_per_h']:+.0f} MiB/h")
-        + f" | {_with_unit(w['cpu_mean_pct'], '%')} |"
+        + f" | {_with_unit(w['cpu_mean_pct'], '%')} | {_with_unit(w.get('mean_batch'), '')} "
+        f"| {_with_unit(w.get('mean_write_ms'), ' ms')} |"
         for w in p["writers"]
     ]
     return "\n".join([head, *rows])
