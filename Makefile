@@ -4,9 +4,10 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 LOCAL := deploy/local
 PYTEST_ARGS ?=
+SOAK_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install dev services-up services-down services-status test test-unit lint fmt bench clean
+.PHONY: help install dev services-up services-down services-status test test-unit lint fmt bench soak clean
 
 help:
 	@echo "make dev             install, start local Kafka + Neo4j, run ingest_api and graph_writer (Ctrl-C stops all)"
@@ -16,6 +17,7 @@ help:
 	@echo "make services-down   stop them"
 	@echo "make lint            ruff + mypy (strict)"
 	@echo "make bench           benchmarks against the local servers (docs/benchmarks.md)"
+	@echo "make soak            30-minute soak with writer restarts (docs/soak.md); SOAK_ARGS='--minutes 3'"
 	@echo "make up / down / logs / scale WRITERS=n   docker compose stack (needs a Docker engine)"
 	@echo "make up-observability   the compose stack plus Prometheus (:9090) and Grafana (:3000)"
 
@@ -56,6 +58,9 @@ fmt: install
 
 bench: install services-up
 	$(PY) -m tests.bench.run
+
+soak: install services-up
+	$(PY) -m tests.bench.soak $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError
 from neo4j import AsyncDriver, AsyncGraphDatabase
@@ -29,7 +30,12 @@ PRODUCER_SETTINGS: dict[str, Any] = {
     "request_timeout_ms": 10_000,
 }
 
-_WIPE = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+# Relationships first: DETACH DELETE of a hot entity (tens of thousands of relationships
+# after a soak) in one inner transaction exceeds Neo4j's transaction memory limit.
+_WIPE = (
+    "MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 10000 ROWS",
+    "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS",
+)
 
 
 class Graph:
@@ -47,7 +53,8 @@ class Graph:
         started = time.monotonic()
         # CALL ... IN TRANSACTIONS needs an auto-commit (implicit) transaction.
         async with self.driver.session(database=self.env.neo4j_database) as session:
-            await (await session.run(_WIPE)).consume()
+            for statement in _WIPE:
+                await (await session.run(statement)).consume()
         await self.repository.ensure_schema()
         return time.monotonic() - started
 
@@ -106,26 +113,29 @@ def chunks(items: Sequence[GraphEvent], size: int) -> list[Sequence[GraphEvent]]
 # --- Kafka ------------------------------------------------------------------------------
 
 
-async def create_topic(env: BenchEnv, name: str, partitions: int = 6) -> None:
+@contextlib.asynccontextmanager
+async def _admin(env: BenchEnv) -> AsyncIterator[AIOKafkaAdminClient]:
     admin = AIOKafkaAdminClient(bootstrap_servers=env.kafka_bootstrap)
     await admin.start()
     try:
-        await admin.create_topics([NewTopic(name, num_partitions=partitions, replication_factor=1)])
+        yield admin
     finally:
         await admin.close()
+
+
+async def create_topic(env: BenchEnv, name: str, partitions: int = 6) -> None:
+    async with _admin(env) as admin:
+        await admin.create_topics([NewTopic(name, num_partitions=partitions, replication_factor=1)])
 
 
 async def delete_topics(env: BenchEnv, prefix: str) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=env.kafka_bootstrap)
-    await admin.start()
-    try:
-        names = [t for t in await admin.list_topics() if t.startswith(prefix)]
-        if names:
-            await admin.delete_topics(names)
-    except KafkaError:
-        pass  # best effort: topics of a benchmark run are disposable
-    finally:
-        await admin.close()
+    async with _admin(env) as admin:
+        try:
+            names = [t for t in await admin.list_topics() if t.startswith(prefix)]
+            if names:
+                await admin.delete_topics(names)
+        except KafkaError:
+            pass  # best effort: topics of a benchmark run are disposable
 
 
 def records_for(
@@ -147,6 +157,38 @@ def serialized(
         ("request-id", b"0" * 32),
     ]
     return [(r.value(), r.key(), headers) for r in records]
+
+
+async def end_offsets(env: BenchEnv, topic: str) -> dict[int, int]:
+    """Partition -> end offset (records ever appended) of an existing topic."""
+    async with _admin(env) as admin:
+        (described,) = await admin.describe_topics([topic])
+    if described["error_code"] != 0:
+        raise KafkaError(f"describe {topic}: error code {described['error_code']}")
+    partitions = [TopicPartition(topic, p["partition"]) for p in described["partitions"]]
+    consumer = AIOKafkaConsumer(bootstrap_servers=env.kafka_bootstrap)
+    await consumer.start()
+    try:
+        ends = await consumer.end_offsets(partitions)
+    finally:
+        await consumer.stop()
+    return {tp.partition: offset for tp, offset in ends.items()}
+
+
+async def committed_offsets(env: BenchEnv, topic: str, group: str) -> dict[int, int]:
+    """Partition -> offset the group has committed (partitions it never committed are left out)."""
+    async with _admin(env) as admin:
+        offsets = await admin.list_consumer_group_offsets(group)
+    return {tp.partition: m.offset for tp, m in offsets.items() if tp.topic == topic}
+
+
+async def group_lag(env: BenchEnv, topic: str, group: str) -> int:
+    """Records appended to `topic` that `group` has not committed yet. The end offsets are
+    read first, so a commit landing in between can pass them: clamped per partition, and
+    0 means every record up to the ends read has been committed."""
+    ends = await end_offsets(env, topic)
+    committed = await committed_offsets(env, topic, group)
+    return sum(max(0, end - committed.get(p, 0)) for p, end in ends.items())
 
 
 async def warm_group_coordinator(env: BenchEnv, topic: str) -> None:

@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 import uvloop
 
 from tests.bench.events import batch_bytes, envelope_bytes, serialized_pool
@@ -47,6 +48,9 @@ class LoadSpec:
     expect: tuple[int, ...] = (201, 202)
     emit_acks: bool = False
     api_key: str = ""  # sent as `Authorization: Bearer <key>` when set
+    # 0: wait forever. Otherwise a request without an answer in time counts as an error
+    # and its connection is replaced, so one stuck request cannot stall a long run.
+    request_timeout_s: float = 0.0
 
 
 @dataclass
@@ -142,17 +146,31 @@ class LoadGenerator:
         await conn.open()
         return conn
 
+    def _error(self, kind: str, detail: str, n: int = 1) -> None:
+        tally = self._tally
+        tally.errors[kind] = tally.errors.get(kind, 0) + n
+        if not tally.first_error:
+            tally.first_error = detail[:300]
+
     async def _one(self, conn: _Connection, i: int, t_sched: float | None) -> None:
         ids, body = self._body(i)
         started = time.monotonic()
-        status, payload = await conn.request(self._head(len(body)), body)
+        try:
+            async with asyncio.timeout(self.spec.request_timeout_s or None):
+                status, payload = await conn.request(self._head(len(body)), body)
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError) as exc:
+            # TimeoutError is an OSError. The answer is lost, so the ids count as
+            # unacknowledged; a fresh connection serves the next request.
+            conn.close()
+            self._error(f"connection:{type(exc).__name__}", repr(exc))
+            return
         done = time.monotonic()
         tally = self._tally
         if status not in self.spec.expect:
-            tally.errors[str(status)] = tally.errors.get(str(status), 0) + 1
-            if not tally.first_error:
-                tally.first_error = payload[:300].decode(errors="replace")
+            self._error(str(status), payload[:300].decode(errors="replace"))
             return
+        if self.spec.events_per_request > 1 and self.spec.emit_acks:
+            ids = self._accepted_in_batch(ids, payload)
         if self.spec.emit_acks:
             sched = started if t_sched is None else t_sched
             self._acks.extend(f"A {event_id} {sched:.6f} {done:.6f}\n" for event_id in ids)
@@ -161,6 +179,16 @@ class LoadGenerator:
             # Open loop: from the scheduled time, so queueing in the client counts too.
             tally.latencies.append(done - (started if t_sched is None else t_sched))
             self._last_done = done
+
+    def _accepted_in_batch(self, ids: list[str], payload: bytes) -> list[str]:
+        """The ids the batch answer marks accepted; a rejected item is an error of its own."""
+        results = orjson.loads(payload)["results"]
+        accepted = [r["id"] for r in results if r["status"] == "accepted"]
+        if len(accepted) < len(ids):
+            self._error(
+                "rejected_item", orjson.dumps(results[:3]).decode(), len(ids) - len(accepted)
+            )
+        return accepted
 
     async def _flush_acks(self, stop: asyncio.Event) -> None:
         while not stop.is_set():

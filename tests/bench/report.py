@@ -260,12 +260,16 @@ STATIC_METHOD = """\
 """
 
 
-def write_docs(payload: dict[str, Any]) -> None:
-    previous = DOCS.read_text() if DOCS.exists() else ""
+def kept_analysis(path: Path) -> str:
+    """The hand-written block between the analysis markers of a generated page, kept
+    verbatim when the page is regenerated (a placeholder if there is none yet)."""
+    previous = path.read_text() if path.exists() else ""
     match = re.search(re.escape(_KEEP_START) + r".*?" + re.escape(_KEEP_END), previous, re.S)
-    analysis = (
-        match.group(0) if match else f"{_KEEP_START}\n_No analysis written yet._\n{_KEEP_END}"
-    )
+    return match.group(0) if match else f"{_KEEP_START}\n_No analysis written yet._\n{_KEEP_END}"
+
+
+def write_docs(payload: dict[str, Any]) -> None:
+    analysis = kept_analysis(DOCS)
     m = payload["machine"]
     text = f"""# Benchmarks
 
@@ -285,6 +289,9 @@ deploy/local/services.sh up
 .venv/bin/python -m tests.bench.run --profile --stages 2   # services under pyinstrument
 deploy/local/services.sh down
 ```
+
+The long-running soak (`make soak`: 30 minutes at a steady rate with the writer restarted
+every few minutes, memory over time, exact reconciliation) has its own page: [soak.md](soak.md).
 
 The harness reads `KAFKA_BOOTSTRAP_SERVERS` (else `localhost:$KAFKA_PORT`, else 9092),
 `NEO4J_URI` (else `bolt://localhost:$NEO4J_BOLT_PORT`, else 7687), `NEO4J_USER`,

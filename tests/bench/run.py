@@ -13,7 +13,9 @@ import subprocess
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import uvloop
@@ -53,7 +55,7 @@ def _log(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-async def _preflight(env: BenchEnv, graph: Graph) -> str | None:
+async def preflight(env: BenchEnv, graph: Graph) -> str | None:
     await graph.driver.verify_connectivity()
     records, _, _ = await graph.driver.execute_query(
         "CALL dbms.components() YIELD versions RETURN versions[0] AS v"
@@ -65,21 +67,35 @@ async def _preflight(env: BenchEnv, graph: Graph) -> str | None:
     return version
 
 
+async def connect(env: BenchEnv, log: Callable[[str], None]) -> tuple[Graph, str | None] | None:
+    """A Graph on the servers and Neo4j's version; None, said why, when a server is down."""
+    graph = Graph(env)
+    try:
+        return graph, await preflight(env, graph)
+    except Exception as exc:
+        log(f"Kafka {env.kafka_bootstrap} / Neo4j {env.neo4j_uri} not reachable: {exc!r}")
+        log("start them first: deploy/local/services.sh up (or make services-up)")
+        await graph.close()
+        return None
+
+
+def run_dirs(run_id: str) -> tuple[Path, Path]:
+    """bench-results/ and the run's log folder in it, created."""
+    out_dir = ROOT / "bench-results"
+    log_dir = out_dir / f"logs-{run_id}"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    return out_dir, log_dir
+
+
 async def main_async(args: argparse.Namespace) -> int:
     env = BenchEnv.from_environ()
     started = datetime.now(UTC)
     run_id = started.strftime("%Y%m%dt%H%M%S")
-    out_dir = ROOT / "bench-results"
-    log_dir = out_dir / f"logs-{run_id}"
-    log_dir.mkdir(parents=True, exist_ok=True)
-    graph = Graph(env)
-    try:
-        neo4j_version = await _preflight(env, graph)
-    except Exception as exc:
-        _log(f"Kafka {env.kafka_bootstrap} / Neo4j {env.neo4j_uri} not reachable: {exc!r}")
-        _log("start them first: deploy/local/services.sh up (or make services-up)")
-        await graph.close()
+    out_dir, log_dir = run_dirs(run_id)
+    connected = await connect(env, _log)
+    if connected is None:
         return 2
+    graph, neo4j_version = connected
     kafka_pid, neo4j_pid = find_server_pids(env)
     await backends.warm_group_coordinator(env, f"bench-{run_id}-warm")
     ctx = Context(

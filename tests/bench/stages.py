@@ -542,7 +542,7 @@ async def stage4(ctx: Context) -> StageResult:
         load_done.set()
         await poll_task
         _, text = await http_get("127.0.0.1", writer.port, "/metrics")
-    writer_metrics = _histogram_means(
+    writer_metrics = histogram_means(
         text.decode(errors="replace"),
         ("graph_writer_neo4j_write_seconds", "graph_writer_batch_size"),
     )
@@ -585,7 +585,7 @@ async def stage4(ctx: Context) -> StageResult:
     )
 
 
-def _histogram_means(text: str, names: tuple[str, ...]) -> dict[str, float]:
+def histogram_means(text: str, names: tuple[str, ...]) -> dict[str, float]:
     """Mean of each Prometheus histogram (its _sum / _count) in an exposition text."""
     values: dict[str, float] = {}
     for line in text.splitlines():

@@ -1,0 +1,341 @@
+"""`python -m tests.bench.soak [--minutes 30] [--rate 150] [--restart-every 300] [--no-docs]`
+
+A long run at a steady open-loop rate through the real Kafka and Neo4j named by the
+environment: ingest_api and graph_writer as subprocesses, the writer restarted every few
+minutes (SIGTERM and SIGKILL in turn), resident memory and CPU of every process sampled,
+and at the end an exact reconciliation of what was acknowledged with what is in the
+graph. Exits 1 if any check fails. Writes bench-results/soak-<run>.json and docs/soak.md.
+**It wipes the graph of the Neo4j it points at.**
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+import uvloop
+
+from tests.bench import backends, report, soak_report
+from tests.bench.infra import BenchEnv, Service, run_load
+from tests.bench.run import code_version, connect, run_dirs
+from tests.bench.soak_processes import Run, Sampler, Writers
+from tests.bench.soak_verify import POOL, SEED, checks, log_errors, reconcile
+from tests.bench.stages import API_KEY, Context, Sizes, find_server_pids
+from tests.bench.trend import memory_trend, slope_per_hour
+
+
+def _log(message: str) -> None:
+    print(f"[soak {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# --- the run ----------------------------------------------------------------------------
+
+
+def _load_specs(args: argparse.Namespace, port: int, run_id: str) -> list[dict[str, Any]]:
+    """Single POSTs and small batches, each stream at its own steady rate."""
+    seconds = args.minutes * 60
+    batch_events = args.rate * args.batch_share
+    common = {
+        "port": port,
+        "mode": "open",
+        "duration_s": seconds,
+        "warmup_s": 0.0,
+        "seed": SEED,
+        "pool": POOL,
+        "emit_acks": True,
+        "api_key": API_KEY,
+        "request_timeout_s": 30.0,
+    }
+    specs = []
+    if args.rate - batch_events > 0:
+        specs.append(
+            {
+                **common,
+                "path": "/events",
+                "rate": args.rate - batch_events,
+                "connections": 16,
+                "id_prefix": f"{run_id}-s",
+            }
+        )
+    if batch_events > 0:
+        specs.append(
+            {
+                **common,
+                "path": "/events/batch",
+                "rate": batch_events / args.batch_size,
+                "events_per_request": args.batch_size,
+                "connections": 4,
+                "id_prefix": f"{run_id}-b",
+            }
+        )
+    return specs
+
+
+async def _load(specs: list[dict[str, Any]], run: Run) -> list[dict[str, Any]]:
+    return list(await asyncio.gather(*(run_load(spec, on_ack=run.on_ack) for spec in specs)))
+
+
+async def _restarts(
+    args: argparse.Namespace, writers: Writers, run: Run, load: asyncio.Task[Any]
+) -> None:
+    """Restart the writer on schedule (SIGTERM first, then SIGKILL, in turn) until the load
+    ends; a writer that dies on its own is recorded and replaced."""
+    load_t0 = run.now()
+    k = 1
+    while not load.done():
+        if writers.died():
+            await writers.stop(signal.SIGTERM, "(died)")
+            await writers.start()
+        if run.now() >= load_t0 + k * args.restart_every:
+            how = signal.SIGTERM if k % 2 else signal.SIGKILL
+            _log(f"restart {k}: {how.name} to writer {run.incarnations[-1].number}")
+            await writers.restart(how)
+            k += 1
+        await asyncio.wait({load}, timeout=1.0)
+
+
+async def _drain(env: BenchEnv, topic: str, group: str, writers: Writers, limit_s: float) -> float:
+    """Seconds until the group has committed every record of the topic."""
+    begun = time.monotonic()
+    while time.monotonic() - begun < limit_s:
+        if writers.died():
+            raise RuntimeError("the writer exited while draining")
+        if await backends.group_lag(env, topic, group) == 0:
+            return time.monotonic() - begun
+        await asyncio.sleep(1.0)
+    raise RuntimeError(f"the writer did not drain {topic} in {limit_s:.0f} s")
+
+
+async def _stop_api(api: Service, run: Run) -> int | None:
+    api.proc.send_signal(signal.SIGTERM)
+    try:
+        code = await asyncio.to_thread(api.proc.wait, 60)
+    except subprocess.TimeoutExpired:
+        code = None
+    await api.stop()
+    if code != 0:
+        run.error("ingest_exit", f"ingest_api exit code {code} after SIGTERM")
+    return code
+
+
+def _writer_summary(run: Run) -> list[dict[str, Any]]:
+    out = []
+    for inc in run.incarnations:
+        points = [
+            (s["t"], s["graph_writer"]["rss_mib"])
+            for s in run.samples
+            if s.get("graph_writer", {}).get("incarnation") == inc.number
+            and s["graph_writer"]["rss_mib"] is not None
+        ]
+        cpu = [
+            s["graph_writer"]["cpu_pct"]
+            for s in run.samples
+            if s.get("graph_writer", {}).get("incarnation") == inc.number
+            and s["graph_writer"]["cpu_pct"] is not None
+        ]
+        out.append(
+            {
+                **asdict(inc),
+                "samples": len(points),
+                "rss_start_mib": points[0][1] if points else None,
+                "rss_end_mib": points[-1][1] if points else None,
+                "rss_peak_mib": max(v for _, v in points) if points else None,
+                "rss_slope_mib_per_h": round(slope_per_hour(points), 1) if points else None,
+                "cpu_mean_pct": round(sum(cpu) / len(cpu), 1) if cpu else None,
+            }
+        )
+    return out
+
+
+def _series(run: Run, name: str, since: float = 0.0, until: float = float("inf")) -> list[Any]:
+    return [
+        (s["t"], s[name]["rss_mib"])
+        for s in run.samples
+        if name in s and s[name]["rss_mib"] is not None and since <= s["t"] <= until
+    ]
+
+
+def _service_memory(run: Run, name: str, since: float, until: float) -> dict[str, Any]:
+    every = _series(run, name)
+    window = _series(run, name, since, until)
+    cpu = [s[name]["cpu_pct"] for s in run.samples if s.get(name, {}).get("cpu_pct") is not None]
+    return {
+        "rss_start_mib": every[0][1] if every else None,
+        "rss_end_mib": window[-1][1] if window else None,
+        "rss_peak_mib": max(v for _, v in every) if every else None,
+        "cpu_mean_pct": round(sum(cpu) / len(cpu), 1) if cpu else None,
+        "trend": memory_trend(window).as_dict(),
+    }
+
+
+async def main_async(args: argparse.Namespace) -> int:
+    env = BenchEnv.from_environ()
+    started = datetime.now(UTC)
+    run_id = "soak-" + started.strftime("%Y%m%dt%H%M%S")
+    out_dir, log_dir = run_dirs(run_id)
+    connected = await connect(env, _log)
+    if connected is None:
+        return 2
+    graph, neo4j_version = connected
+    kafka_pid, neo4j_pid = find_server_pids(env)
+    ctx = Context(
+        env, run_id, Sizes.for_mode(True), out_dir, log_dir, False, graph, kafka_pid, neo4j_pid
+    )
+    topic = ctx.topic("events")
+    group = f"{topic}-group"
+    machine = report.machine_facts(neo4j_version)
+    code = code_version()  # now: the tree may change during a long run
+    _log(f"run {run_id}: {args.minutes} min at {args.rate:g} events/s, writer restarted every "
+         f"{args.restart_every:g} s; Kafka {env.kafka_bootstrap}, Neo4j {env.neo4j_uri} "
+         "(this WIPES that graph)")  # fmt: skip
+    try:
+        await backends.warm_group_coordinator(env, f"bench-{run_id}-warm")
+        await graph.wipe()
+        await backends.create_topic(env, topic, 6)
+        payload = await _soak(args, ctx, topic, group, run_id)
+    finally:
+        await backends.delete_topics(env, f"bench-{run_id}")
+        await graph.close()
+    machine["loadavg_end"] = os.getloadavg()
+    payload.update(
+        {
+            "run_id": run_id,
+            "started": started.isoformat(timespec="seconds"),
+            "code": code,
+            "args": vars(args),
+            "machine": machine,
+            "env": {"kafka": env.kafka_bootstrap, "neo4j": env.neo4j_uri},
+            "file": f"{run_id}.json",
+        }
+    )
+    path = out_dir / payload["file"]
+    path.write_text(json.dumps(payload, indent=2, default=str))
+    print(soak_report.render_console(payload))
+    _log(f"results: {path}")
+    if args.docs:
+        soak_report.write_docs(payload)
+        _log(f"updated {soak_report.DOCS}")
+    return 0 if all(payload["checks"].values()) else 1
+
+
+async def _soak(
+    args: argparse.Namespace, ctx: Context, topic: str, group: str, run_id: str
+) -> dict[str, Any]:
+    env = ctx.env
+    run = Run()
+    api = ctx.ingest_api("soak-ingest", topic)
+    pids = {"ingest_api": api.pid}
+    pids |= {k: v for k, v in (("kafka", ctx.kafka_pid), ("neo4j", ctx.neo4j_pid)) if v}
+    sampler = Sampler(run, args.sample_every, pids, lambda: backends.group_lag(env, topic, group))
+    writers = Writers(ctx, topic, group, run, sampler)
+    stop_sampling = asyncio.Event()
+    sampling: asyncio.Task[None] | None = None
+    try:
+        await asyncio.gather(api.wait_ready(), writers.start())
+        sampling = asyncio.create_task(sampler.loop(stop_sampling), name="sampler")
+        load_t0 = run.now()
+        specs = _load_specs(args, api.port, run_id)
+        load = asyncio.create_task(_load(specs, run), name="load")
+        ended: list[float] = []
+        load.add_done_callback(lambda _task: ended.append(run.now()))
+        await _restarts(args, writers, run, load)
+        loads = await load
+        load_end = ended[0]
+        _log(f"load done: {len(run.acked):,} acknowledged; draining")
+        drain_s = await _drain(env, topic, group, writers, args.drain_limit)
+        await writers.stop(signal.SIGTERM, "final SIGTERM")
+        ingest_exit = await _stop_api(api, run)
+    finally:
+        stop_sampling.set()
+        if sampling is not None:
+            await sampling
+        if writers.current is not None and writers.current.proc.poll() is None:
+            await writers.current.stop()
+        await api.stop()
+    for result in loads:
+        for kind, n in result["errors"].items():
+            run.error(f"http:{kind}", result["first_error"], n)
+    logs = [ctx.log_dir / inc.log for inc in run.incarnations] + [api.log_path]
+    logged_errors = log_errors(logs, run)
+    kafka = {
+        "records": sum((await backends.end_offsets(env, topic)).values()),
+        "dlq_records": sum((await backends.end_offsets(env, f"{topic}-dlq")).values()),
+    }
+    warmup = min(args.warmup, (load_end - load_t0) / 3)
+    ingest = _service_memory(run, "ingest_api", load_t0 + warmup, load_end)
+    graph = await reconcile(ctx.graph, run_id, run)
+    verdicts = checks(graph, run, kafka, ingest["trend"])
+    sent = sum(r["issued"] * r["spec"]["events_per_request"] for r in loads)
+    return {
+        "duration_s": round(load_end - load_t0, 1),
+        "target_rate": args.rate,
+        "events_sent": sent,
+        "achieved_rate": round(len(run.acked) / max(1e-9, load_end - load_t0), 1),
+        "drain_s": round(drain_s, 1),
+        "warmup_s": round(warmup, 1),
+        "load": loads,
+        "graph": graph,
+        "kafka": kafka,
+        "errors": run.errors,
+        "error_examples": run.error_examples,
+        "log_error_lines": logged_errors,
+        "ingest_exit_code": ingest_exit,
+        "memory": {
+            "ingest_api": ingest,
+            "kafka": _service_memory(run, "kafka", load_t0 + warmup, load_end),
+            "neo4j": _service_memory(run, "neo4j", load_t0 + warmup, load_end),
+        },
+        "writers": _writer_summary(run),
+        "restarts": {
+            "SIGTERM": sum(1 for i in run.incarnations if i.ended_by == "SIGTERM"),
+            "SIGKILL": sum(1 for i in run.incarnations if i.ended_by == "SIGKILL"),
+        },
+        "samples": run.samples,
+        "checks": verdicts,
+    }
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.soak", description=__doc__)
+    parser.add_argument("--minutes", type=float, default=30.0, help="load duration")
+    parser.add_argument("--rate", type=float, default=150.0, help="events per second")
+    parser.add_argument(
+        "--restart-every", type=float, default=300.0, help="seconds between writer restarts"
+    )
+    parser.add_argument(
+        "--batch-share", type=float, default=0.5, help="share of events sent in batches"
+    )
+    parser.add_argument("--batch-size", type=int, default=10, help="events per batch request")
+    parser.add_argument("--sample-every", type=float, default=10.0, help="seconds")
+    parser.add_argument(
+        "--warmup", type=float, default=180.0, help="seconds left out of the memory trend"
+    )
+    parser.add_argument(
+        "--drain-limit", type=float, default=600.0, help="seconds allowed to drain at the end"
+    )
+    parser.add_argument(
+        "--no-docs", dest="docs", action="store_false", help="do not rewrite docs/soak.md"
+    )
+    args = parser.parse_args(argv)
+    if args.rate <= 0 or args.minutes <= 0 or args.restart_every <= 0 or args.batch_size < 2:
+        parser.error("--rate, --minutes and --restart-every must be > 0, --batch-size >= 2")
+    if not 0 <= args.batch_share <= 1:
+        parser.error("--batch-share must be in [0, 1]")
+    return args
+
+
+def main() -> None:
+    raise SystemExit(uvloop.run(main_async(parse_args())))
+
+
+if __name__ == "__main__":
+    main()
