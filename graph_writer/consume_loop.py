@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import TypeAlias
@@ -48,10 +49,18 @@ class _Batch:
     undecodable: list[tuple[Record, str]]
 
 
-def _prepare(records: list[Record]) -> _Batch:
+# Records decoded and mapped between two yields to the event loop. The write of the
+# previous batch runs on the same loop and needs it at each of its round trips to Neo4j;
+# one long CPU stretch here would leave Neo4j idle, waiting for the next query.
+_PREPARE_SLICE = 64
+
+
+async def _prepare(records: list[Record]) -> _Batch:
     items: list[Item[Record]] = []
     undecodable: list[tuple[Record, str]] = []
-    for record in records:
+    for index, record in enumerate(records):
+        if index % _PREPARE_SLICE == _PREPARE_SLICE - 1:
+            await asyncio.sleep(0)
         try:
             env = decode_record(record.value)
             event = to_graph_event(env.id, env.source_format, env.event, env.received_at)
@@ -105,64 +114,92 @@ class ConsumeLoop:
         return _CommitOnRevoke(self)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Consume until `stop` is set; the batch in hand is finished and committed first.
+        """Consume until `stop` is set; the batches in hand are finished and committed first.
 
-        While Neo4j works on one batch, the next is fetched, decoded and mapped: that CPU
-        work would otherwise sit between two writes. Batches are still written one after
-        the other and committed in order, so nothing about the guarantees changes.
+        Up to WRITER_BATCHES_IN_FLIGHT batches are written at once, each in its own
+        transaction: while Neo4j works on one, this loop fetches, decodes and maps the
+        next, and Neo4j can run a second transaction on its other cores. Batches complete
+        and are committed in fetch order, so a partition's offset never passes a record
+        that is not in the graph; and since the write is idempotent and order-independent,
+        overlapping transactions yield the same graph as sequential ones (the same holds
+        for two replicas writing at once).
         """
         self.status.consuming = True
-        ahead: _Batch | None = None
-        while not stop.is_set():
-            batch = ahead or await self._fetch(self._settings.writer_batch_wait_ms)
-            ahead = None
-            if batch is not None:
-                started = time.perf_counter()
-                first_try = asyncio.create_task(self._store(batch))
-                try:
-                    if not stop.is_set():
-                        ahead = await self._fetch(0)
-                except BaseException:
-                    first_try.cancel()
-                    await asyncio.gather(first_try, return_exceptions=True)
-                    raise
-                outcome = await self._store_until_done(batch, first_try, stop)
-                if outcome is None:
-                    break
-                log.info(
-                    "batch written",
-                    extra=record_log.batch_fields(
-                        batch.records,
-                        time.perf_counter() - started,
-                        outcome.created,
-                        outcome.already_present,
-                        len(outcome.rejected),
-                    ),
-                )
-                done = next_offsets(batch.records)
-                self._written.update(done)
-                # Not for partitions revoked meanwhile: their next owner may be further on.
-                assigned = self._consumer.assignment()
-                self._positions.update({tp: o for tp, o in done.items() if tp in assigned})
-                await self.commit_written(None)
-                self._report_lag()
-            await self._ping_neo4j_if_idle()
-            await self._refresh_lag_if_due()
-        self.status.consuming = False
+        in_flight: deque[tuple[_Batch, asyncio.Task[Outcome[Record]], float]] = deque()
+        try:
+            while not stop.is_set():
+                if len(in_flight) < self._settings.writer_batches_in_flight:
+                    wait_ms = 0 if in_flight else self._settings.writer_batch_wait_ms
+                    batch = await self._fetch(wait_ms)
+                    if batch is not None:
+                        task = asyncio.create_task(self._store(batch))
+                        in_flight.append((batch, task, time.perf_counter()))
+                        continue
+                if in_flight and not await self._finish(in_flight.popleft(), stop):
+                    return
+                await self._ping_neo4j_if_idle()
+                await self._refresh_lag_if_due()
+            while in_flight:
+                if not await self._finish(in_flight.popleft(), stop):
+                    return
+        finally:
+            self.status.consuming = False
+            # Only left over when stopped mid-retry or on an error: never committed, so
+            # the group reads these records again.
+            for _, task, _ in in_flight:
+                task.cancel()
+            await asyncio.gather(*(task for _, task, _ in in_flight), return_exceptions=True)
+
+    async def _finish(
+        self,
+        entry: tuple[_Batch, asyncio.Task[Outcome[Record]], float],
+        stop: asyncio.Event,
+    ) -> bool:
+        """Wait for the oldest batch (retrying it if need be) and commit it; False if stopped."""
+        batch, task, started = entry
+        outcome = await self._store_until_done(batch, task, stop)
+        if outcome is None:
+            return False
+        log.info(
+            "batch written",
+            extra=record_log.batch_fields(
+                batch.records,
+                time.perf_counter() - started,
+                outcome.created,
+                outcome.already_present,
+                len(outcome.rejected),
+            ),
+        )
+        done = next_offsets(batch.records)
+        self._written.update(done)
+        # Not for partitions revoked meanwhile: their next owner may be further on.
+        assigned = self._consumer.assignment()
+        self._positions.update({tp: o for tp, o in done.items() if tp in assigned})
+        await self.commit_written(None)
+        self._report_lag()
+        return True
 
     async def _fetch(self, timeout_ms: int) -> _Batch | None:
-        batches = await self._consumer.getmany(
-            timeout_ms=timeout_ms, max_records=self._settings.writer_batch_size
-        )
+        limit = self._settings.writer_batch_size
+        batches = await self._consumer.getmany(timeout_ms=timeout_ms, max_records=limit)
         records = [r for partition in batches.values() for r in partition]
         if not records:
             return None
+        # getmany returns as soon as one partition's fetch is in; the others are often
+        # buffered already. Take them too, without waiting: with hot entities, a bigger
+        # batch folds more updates into each entity row and costs Neo4j less per event.
+        while len(records) < limit:
+            more = await self._consumer.getmany(timeout_ms=0, max_records=limit - len(records))
+            topped = [r for partition in more.values() for r in partition]
+            if not topped:
+                break
+            records.extend(topped)
         metrics.RECORDS_CONSUMED.inc(len(records))
         metrics.BATCH_SIZE.observe(len(records))
         # Lag becomes visible from the first batch, even if that one never gets written.
         for tp, offset in first_offsets(records).items():
             self._positions.setdefault(tp, offset)
-        return _prepare(records)
+        return await _prepare(records)
 
     async def commit_written(self, only: set[TopicPartition] | None) -> None:
         assignment = self._consumer.assignment()

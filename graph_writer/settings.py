@@ -13,6 +13,8 @@ class GraphWriterSettings(Neo4jSettings, KafkaSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     writer_batch_size: int = Field(default=500, ge=1, le=50_000)
     writer_batch_wait_ms: int = Field(default=200, ge=0, le=60_000)
+    # Batches written concurrently, each in its own transaction (1 = strictly one at a time).
+    writer_batches_in_flight: int = Field(default=2, ge=1, le=8)
     writer_shutdown_timeout_s: float = Field(default=20.0, gt=0)
     writer_record_attempts: int = Field(default=3, ge=1, le=100)
     writer_backoff_initial_s: float = Field(default=0.5, gt=0)
