@@ -162,7 +162,12 @@ def ocsf_to_graph_event(
 
     links = _dedupe([*_simple_links(event, base), *_ocsf_links(event, base)])
     if raw is None:
-        raw = orjson.dumps(event, option=orjson.OPT_SORT_KEYS).decode()
+        try:
+            raw = orjson.dumps(event, option=orjson.OPT_SORT_KEYS).decode()
+        except orjson.JSONEncodeError as exc:
+            # Only reachable with a dict built in code (JSON parsed by orjson has no
+            # integer past 64 bits), but then it must be a refusal, not a crash.
+            raise InvalidEvent(base, f"cannot be stored as JSON: {exc}") from None
     return GraphEvent(
         id=event_id,
         time=time,
