@@ -9,15 +9,14 @@ an IP field that is not an address, is an error: it means the producer is broken
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import ipaddress
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import urlsplit
 
 from shared.errors import InvalidEvent
+from shared.formats.draft import canonical_ip
 from shared.formats.fields import (
     Loc,
     as_list,
@@ -45,24 +44,14 @@ class Scope:
 
 
 def ip_entity(text: str, loc: Loc) -> Entity:
-    canonical = _canonical_ip(text)
+    canonical = canonical_ip(text)
     if canonical is None:
         raise InvalidEvent(loc, "is not a valid IP address")
     return Entity(key=f"IP:{canonical}", type="IP", label="IP", attrs={"address": canonical})
 
 
 def is_ip(text: str) -> bool:
-    return _canonical_ip(text) is not None
-
-
-# Parsing an address costs more than the rest of its entity, and a few addresses (servers,
-# scanners, gateways) recur in most events. Bounded, and a pure function of its argument.
-@functools.lru_cache(maxsize=65_536)
-def _canonical_ip(text: str) -> str | None:
-    try:
-        return ipaddress.ip_address(text.strip()).compressed
-    except ValueError:
-        return None
+    return canonical_ip(text) is not None
 
 
 def user_key(
