@@ -181,19 +181,20 @@ class ConsumeLoop:
 
     async def _fetch(self, timeout_ms: int) -> _Batch | None:
         limit = self._settings.writer_batch_size
-        batches = await self._consumer.getmany(timeout_ms=timeout_ms, max_records=limit)
-        records = [r for partition in batches.values() for r in partition]
+        records: list[Record] = []
+        # getmany returns as soon as one partition's fetch is in; the others are often
+        # buffered already. Take them too, without waiting again: with hot entities, a
+        # bigger batch folds more updates into each entity row and costs Neo4j less per event.
+        while len(records) < limit:
+            batches = await self._consumer.getmany(
+                timeout_ms=0 if records else timeout_ms, max_records=limit - len(records)
+            )
+            fetched = [r for partition in batches.values() for r in partition]
+            if not fetched:
+                break
+            records.extend(fetched)
         if not records:
             return None
-        # getmany returns as soon as one partition's fetch is in; the others are often
-        # buffered already. Take them too, without waiting: with hot entities, a bigger
-        # batch folds more updates into each entity row and costs Neo4j less per event.
-        while len(records) < limit:
-            more = await self._consumer.getmany(timeout_ms=0, max_records=limit - len(records))
-            topped = [r for partition in more.values() for r in partition]
-            if not topped:
-                break
-            records.extend(topped)
         metrics.RECORDS_CONSUMED.inc(len(records))
         metrics.BATCH_SIZE.observe(len(records))
         # Lag becomes visible from the first batch, even if that one never gets written.
