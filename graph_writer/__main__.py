@@ -8,9 +8,9 @@ import uvloop
 
 from graph_writer.service import run_service
 from graph_writer.settings import GraphWriterSettings
-from shared.errors import StoreUntrusted
-from shared.logging_setup import configure_logging
-from shared.settings import settings_or_exit
+from shared.core.errors import StoreUntrusted
+from shared.core.logging_setup import configure_logging
+from shared.core.settings import settings_or_exit
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""Write a consumed batch; records Neo4j rejects are isolated (shared/reject_isolation.py)."""
+"""Write a consumed batch; records Neo4j rejects are isolated (shared/neo4j_store/reject_isolation.py)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from graph_writer import metrics
-from shared.graph_model import GraphEvent
-from shared.reject_isolation import write_isolating_rejects as isolate
-from shared.repository import GraphRepository, WriteResult
+from shared.mapping.graph_model import GraphEvent
+from shared.neo4j_store.reject_isolation import write_isolating_rejects as isolate
+from shared.neo4j_store.repository import GraphRepository, WriteResult
 
 log = logging.getLogger(__name__)
 

@@ -19,10 +19,10 @@ from graph_writer.batch_write import Item, Outcome, write_isolating_rejects
 from graph_writer.dead_letters import DeadLetterPublisher
 from graph_writer.offsets import first_offsets, next_offsets
 from graph_writer.settings import GraphWriterSettings
-from shared.errors import InvalidEvent, StoreUnavailable
-from shared.kafka_codec import decode_record
-from shared.mapping import to_graph_event
-from shared.repository import GraphRepository
+from shared.core.errors import InvalidEvent, StoreUnavailable
+from shared.kafka_io.codec import decode_record
+from shared.mapping.to_graph import to_graph_event
+from shared.neo4j_store.repository import GraphRepository
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from typing import Final
 
 from aiokafka.structs import ConsumerRecord
 
-from shared.kafka_codec import REQUEST_ID_HEADER
+from shared.kafka_io.codec import REQUEST_ID_HEADER
 
 # Headers come from any producer, not only ingest_api: bound what reaches a log line.
 _MAX_ID_CHARS: Final = 128

@@ -19,10 +19,10 @@ from graph_writer.consume_loop import ConsumeLoop, WriterStatus
 from graph_writer.dead_letters import DeadLetterPublisher
 from graph_writer.health_server import create_health_app
 from graph_writer.settings import GraphWriterSettings
-from shared.errors import StoreUnavailable, StoreUntrusted
-from shared.kafka_security import connection_kwargs
-from shared.kafka_topics import TopicSetupError, ensure_topics
-from shared.repository import GraphRepository, create_driver
+from shared.core.errors import StoreUnavailable, StoreUntrusted
+from shared.kafka_io.security import connection_kwargs
+from shared.kafka_io.topics import TopicSetupError, ensure_topics
+from shared.neo4j_store.repository import GraphRepository, create_driver
 
 log = logging.getLogger(__name__)
 

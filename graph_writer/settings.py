@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from shared.settings import KafkaSettings, Neo4jSettings
+from shared.core.settings import KafkaSettings, Neo4jSettings
 
 
 class GraphWriterSettings(Neo4jSettings, KafkaSettings):

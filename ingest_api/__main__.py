@@ -14,8 +14,8 @@ from hypercorn.utils import LifespanFailureError
 
 from ingest_api.app import create_app
 from ingest_api.settings import IngestApiSettings
-from shared.logging_setup import configure_logging
-from shared.settings import settings_or_exit
+from shared.core.logging_setup import configure_logging
+from shared.core.settings import settings_or_exit
 
 log = logging.getLogger("ingest_api")
 

@@ -28,8 +28,8 @@ from ingest_api.request_id import RequestIdMiddleware
 from ingest_api.request_timeout import RequestTimeoutMiddleware
 from ingest_api.settings import IngestApiSettings
 from ingest_api.state import AppState
-from shared.errors import StoreUnavailable, StoreUntrusted
-from shared.repository import GraphRepository, create_driver
+from shared.core.errors import StoreUnavailable, StoreUntrusted
+from shared.neo4j_store.repository import GraphRepository, create_driver
 
 log = logging.getLogger(__name__)
 

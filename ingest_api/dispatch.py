@@ -11,9 +11,9 @@ from neo4j.exceptions import Neo4jError
 from ingest_api import metrics
 from ingest_api.intake import AcceptedEvent
 from ingest_api.kafka_publisher import KafkaPublisher, KafkaUnavailable
-from shared.errors import BlueprintError, StoreUnavailable
-from shared.reject_isolation import write_isolating_rejects
-from shared.repository import GraphRepository, WriteRejected, WriteResult
+from shared.core.errors import BlueprintError, StoreUnavailable
+from shared.neo4j_store.reject_isolation import write_isolating_rejects
+from shared.neo4j_store.repository import GraphRepository, WriteRejected, WriteResult
 
 log = logging.getLogger(__name__)
 

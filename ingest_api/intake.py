@@ -8,11 +8,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from shared.envelope import Envelope, resolve_event_id
-from shared.errors import InvalidEvent
-from shared.graph_model import GraphEvent
-from shared.kafka_codec import EncodedRecord, EventRecord
-from shared.mapping import to_graph_event
+from shared.core.errors import InvalidEvent
+from shared.kafka_io.codec import EncodedRecord, EventRecord
+from shared.mapping.envelope import Envelope, resolve_event_id
+from shared.mapping.graph_model import GraphEvent
+from shared.mapping.to_graph import to_graph_event
 
 # Below Kafka's default message.max.bytes (1 MiB) with room for the record's framing.
 DEFAULT_MAX_EVENT_BYTES = 1_000_000

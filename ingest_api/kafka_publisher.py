@@ -13,10 +13,10 @@ from aiokafka.errors import KafkaError
 from ingest_api import metrics
 from ingest_api.breaker import CircuitBreaker
 from ingest_api.settings import IngestApiSettings
-from shared.errors import BlueprintError
-from shared.kafka_codec import EncodedRecord, record_headers
-from shared.kafka_security import connection_kwargs
-from shared.kafka_topics import ensure_topics
+from shared.core.errors import BlueprintError
+from shared.kafka_io.codec import EncodedRecord, record_headers
+from shared.kafka_io.security import connection_kwargs
+from shared.kafka_io.topics import ensure_topics
 
 log = logging.getLogger(__name__)
 

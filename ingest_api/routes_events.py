@@ -25,9 +25,9 @@ from ingest_api.json_limits import json_limit_violation
 from ingest_api.json_response import FastJSONResponse
 from ingest_api.problems import HttpProblem, invalid
 from ingest_api.state import AppState
-from shared.formats.fields import decimal_int
-from shared.repository import EventFilter
-from shared.timeparse import TimeParseError, parse_event_time
+from shared.mapping.fields import decimal_int
+from shared.mapping.timeparse import TimeParseError, parse_event_time
+from shared.neo4j_store.repository import EventFilter
 
 MAX_PAGE = 500
 DEFAULT_PAGE = 50

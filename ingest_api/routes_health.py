@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from ingest_api.routes_events import app_state
-from shared.errors import StoreUnavailable
+from shared.core.errors import StoreUnavailable
 
 
 async def health(request: Request) -> JSONResponse:

@@ -6,7 +6,7 @@ from typing import Final, Literal, Self
 from pydantic import Field, FilePath, PrivateAttr, SecretStr, model_validator
 
 from ingest_api.api_keys import parse_key_file, parse_key_list
-from shared.settings import KafkaSettings, Neo4jSettings
+from shared.core.settings import KafkaSettings, Neo4jSettings
 
 # What a record adds to its value on the wire: batch header, key (an id of up to 256
 # characters, 1 KiB in UTF-8) and headers (request id up to 128 characters). aiokafka

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from ingest_api.dispatch import EventDispatcher
 from ingest_api.kafka_publisher import KafkaPublisher
 from ingest_api.settings import IngestApiSettings
-from shared.repository import GraphRepository
+from shared.neo4j_store.repository import GraphRepository
 
 
 @dataclass(frozen=True, slots=True)

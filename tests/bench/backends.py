@@ -14,10 +14,10 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError
 from neo4j import AsyncDriver, AsyncGraphDatabase
 
-from shared.graph_model import GraphEvent
-from shared.kafka_codec import CONTENT_TYPE, SCHEMA_VERSION, EventRecord
-from shared.mapping import to_graph_event
-from shared.repository import GraphRepository
+from shared.kafka_io.codec import CONTENT_TYPE, SCHEMA_VERSION, EventRecord
+from shared.mapping.graph_model import GraphEvent
+from shared.mapping.to_graph import to_graph_event
+from shared.neo4j_store.repository import GraphRepository
 from tests.bench.events import EventGenerator
 from tests.bench.infra import BenchEnv
 

@@ -16,9 +16,9 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from shared.formats.cef import parse_cef
-from shared.formats.syslog import parse_syslog
-from shared.mapping import to_graph_event
+from shared.mapping.formats.cef import parse_cef
+from shared.mapping.formats.syslog import parse_syslog
+from shared.mapping.to_graph import to_graph_event
 
 RECEIVED = datetime(2024, 3, 14, 12, 0, tzinfo=UTC)
 

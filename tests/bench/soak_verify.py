@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
-from shared.mapping import to_graph_event
+from shared.mapping.to_graph import to_graph_event
 from tests.bench.backends import Graph
 from tests.bench.events import EventGenerator
 from tests.bench.soak_processes import Run

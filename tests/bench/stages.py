@@ -15,8 +15,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from graph_writer.settings import GraphWriterSettings
-from shared.kafka_codec import EventRecord
-from shared.mapping import to_graph_event
+from shared.kafka_io.codec import EventRecord
+from shared.mapping.to_graph import to_graph_event
 from tests.bench import backends
 from tests.bench.backends import Graph
 from tests.bench.events import EventGenerator

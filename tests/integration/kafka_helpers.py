@@ -8,7 +8,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from shared.kafka_codec import EventRecord
+from shared.kafka_io.codec import EventRecord
 
 
 async def create_topic(bootstrap: str, name: str, partitions: int) -> None:

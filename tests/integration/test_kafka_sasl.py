@@ -19,9 +19,9 @@ from pydantic import SecretStr
 from starlette.testclient import TestClient
 
 from ingest_api.app import create_app
-from shared.kafka_security import connection_kwargs
-from shared.kafka_topics import ensure_topics
-from shared.settings import KafkaSettings
+from shared.core.settings import KafkaSettings
+from shared.kafka_io.security import connection_kwargs
+from shared.kafka_io.topics import ensure_topics
 from tests.conftest import Graph, Services
 from tests.integration.conftest import api_settings
 from tests.integration.private_servers import SASL_PASSWORD, SASL_USER, SecureKafka

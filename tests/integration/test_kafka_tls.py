@@ -19,8 +19,8 @@ from pydantic import SecretStr
 from starlette.testclient import TestClient
 
 from ingest_api.app import create_app
-from shared.kafka_topics import ensure_topics
-from shared.settings import KafkaSettings
+from shared.core.settings import KafkaSettings
+from shared.kafka_io.topics import ensure_topics
 from tests.certs import TestPki
 from tests.conftest import Graph, Services
 from tests.integration.conftest import api_settings

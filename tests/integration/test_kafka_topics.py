@@ -10,7 +10,7 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
 from graph_writer.settings import GraphWriterSettings
-from shared.kafka_topics import TopicSetupError, ensure_topics
+from shared.kafka_io.topics import TopicSetupError, ensure_topics
 from tests.conftest import Services
 from tests.integration.kafka_helpers import create_topic
 from tests.integration.processes import start_writer
@@ -60,7 +60,7 @@ def test_an_existing_topic_with_fewer_partitions_is_kept_and_warned_about(
     services: Services, topic: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     asyncio.run(create_topic(services.kafka_bootstrap, topic, partitions=1))
-    with caplog.at_level(logging.WARNING, logger="shared.kafka_topics"):
+    with caplog.at_level(logging.WARNING, logger="shared.kafka_io.topics"):
         asyncio.run(ensure_topics(settings_for(services, kafka_topic_partitions=6), [topic]))
     assert [r.getMessage() for r in caplog.records] == [
         f"topic {topic!r} has 1 partitions, fewer than KAFKA_TOPIC_PARTITIONS=6; "

@@ -23,7 +23,7 @@ from starlette.testclient import TestClient
 
 from ingest_api.app import create_app
 from ingest_api.settings import IngestApiSettings
-from shared.errors import StoreUntrusted
+from shared.core.errors import StoreUntrusted
 from tests.certs import TestPki
 from tests.conftest import ROOT, Graph, Services
 from tests.integration.private_servers import tls_neo4j

@@ -10,8 +10,8 @@ from pydantic import SecretStr, ValidationError
 
 from ingest_api.api_keys import KeyChecker, parse_key_file, parse_key_list
 from ingest_api.settings import IngestApiSettings
-from shared.errors import SettingsError
-from shared.settings import load_settings
+from shared.core.errors import SettingsError
+from shared.core.settings import load_settings
 
 KEY_A = "a" * 16 + "-first-key"
 KEY_B = "b" * 16 + "-second-key"

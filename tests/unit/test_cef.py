@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.errors import InvalidEvent
-from shared.formats.cef import parse_cef, parse_extension
-from shared.graph_model import GraphEvent
-from shared.mapping import to_graph_event
+from shared.core.errors import InvalidEvent
+from shared.mapping.formats.cef import parse_cef, parse_extension
+from shared.mapping.graph_model import GraphEvent
+from shared.mapping.to_graph import to_graph_event
 
 RECEIVED = datetime(2024, 3, 14, 12, 0, tzinfo=UTC)
 

@@ -9,9 +9,9 @@ import pytest
 from pydantic import SecretStr, ValidationError
 
 from ingest_api.settings import IngestApiSettings
-from shared.kafka_security import connection_kwargs
-from shared.repository import create_driver
-from shared.settings import KafkaSettings, Neo4jSettings
+from shared.core.settings import KafkaSettings, Neo4jSettings
+from shared.kafka_io.security import connection_kwargs
+from shared.neo4j_store.repository import create_driver
 from tests.certs import ServerTls, issue_server_cert, make_ca
 
 

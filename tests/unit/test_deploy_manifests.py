@@ -197,7 +197,7 @@ def test_env_example_documents_each_variable() -> None:
             assert lines[i - 1].startswith("# "), f"no comment above {line!r}"
 
 
-SETTINGS_MODULES = ("shared.settings", "ingest_api.settings", "graph_writer.settings")
+SETTINGS_MODULES = ("shared.core.settings", "ingest_api.settings", "graph_writer.settings")
 
 
 def test_env_example_defaults_agree_with_settings_code(env_example: dict[str, str]) -> None:

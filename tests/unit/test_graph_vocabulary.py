@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 from neo4j import AsyncGraphDatabase
 
-from shared.graph_model import ENTITY_LABELS, RELATIONSHIP_TYPES, Entity, GraphEvent, Link
-from shared.repository import GraphRepository, check_vocabulary
+from shared.mapping.graph_model import ENTITY_LABELS, RELATIONSHIP_TYPES, Entity, GraphEvent, Link
+from shared.neo4j_store.repository import GraphRepository, check_vocabulary
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 

@@ -7,7 +7,7 @@ import logging
 import pytest
 from aiokafka.errors import KafkaError, NotControllerError, RequestTimedOutError
 
-from shared.kafka_topics import TopicSetupError, check_created, warn_if_fewer_partitions
+from shared.kafka_io.topics import TopicSetupError, check_created, warn_if_fewer_partitions
 
 
 def test_created_and_already_existing_topics_pass() -> None:
@@ -47,7 +47,7 @@ def test_fewer_partitions_than_configured_warns(caplog: pytest.LogCaptureFixture
     def described(name: str, partitions: int) -> dict[str, object]:
         return {"topic": name, "error_code": 0, "partitions": [{}] * partitions}
 
-    with caplog.at_level(logging.WARNING, logger="shared.kafka_topics"):
+    with caplog.at_level(logging.WARNING, logger="shared.kafka_io.topics"):
         warn_if_fewer_partitions([described("small", 1), described("big", 6)], wanted=6)
     warnings = [r.getMessage() for r in caplog.records]
     assert len(warnings) == 1

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.neo4j_errors import rejects_the_data
+from shared.neo4j_store.error_codes import rejects_the_data
 
 DATA = [
     # Entity key over the index key size limit.

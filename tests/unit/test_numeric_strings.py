@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 
 from ingest_api.problems import HttpProblem
 from ingest_api.routes_events import _int_param
-from shared.errors import InvalidEvent
-from shared.formats.fields import decimal_int, int_value
+from shared.core.errors import InvalidEvent
+from shared.mapping.fields import decimal_int, int_value
 
 TRICKY = [
     "--5",

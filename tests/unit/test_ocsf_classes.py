@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from shared import ocsf
-from shared.errors import InvalidEvent
-from shared.graph_model import ENTITY_LABELS, RELATIONSHIP_TYPES, GraphEvent
-from shared.mapping import to_graph_event
+from shared.core.errors import InvalidEvent
+from shared.mapping.graph_model import ENTITY_LABELS, RELATIONSHIP_TYPES, GraphEvent
+from shared.mapping.ocsf import mapper as ocsf
+from shared.mapping.to_graph import to_graph_event
 
 RECEIVED = datetime(2024, 3, 14, 12, 0, tzinfo=UTC)
 T = 1710410400000

@@ -4,9 +4,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from shared.errors import InvalidEvent
-from shared.graph_model import GraphEvent
-from shared.mapping import to_graph_event
+from shared.core.errors import InvalidEvent
+from shared.mapping.graph_model import GraphEvent
+from shared.mapping.to_graph import to_graph_event
 from tests.samples import DOCS_EXAMPLE, ocsf_authentication, ocsf_network_activity
 
 RECEIVED = datetime(2024, 3, 14, 12, 0, tzinfo=UTC)

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.errors import StoreUnavailable
-from shared.reject_isolation import write_isolating_rejects
-from shared.repository import WriteRejected, WriteResult
+from shared.core.errors import StoreUnavailable
+from shared.neo4j_store.reject_isolation import write_isolating_rejects
+from shared.neo4j_store.repository import WriteRejected, WriteResult
 
 
 class Store:

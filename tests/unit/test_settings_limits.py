@@ -6,9 +6,9 @@ import pytest
 from aiokafka.record.default_records import DefaultRecordBatchBuilder
 
 from ingest_api.settings import KAFKA_RECORD_OVERHEAD_BYTES, IngestApiSettings
-from shared.errors import SettingsError
-from shared.kafka_codec import record_headers
-from shared.settings import load_settings
+from shared.core.errors import SettingsError
+from shared.core.settings import load_settings
+from shared.kafka_io.codec import record_headers
 
 
 @pytest.fixture(autouse=True)

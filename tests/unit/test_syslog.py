@@ -9,12 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.errors import InvalidEvent
-from shared.formats.bsd_time import infer_year
-from shared.formats.syslog import SdElement, parse_syslog
-from shared.graph_model import GraphEvent
-from shared.mapping import to_graph_event
-from shared.timeparse import TimeParseError
+from shared.core.errors import InvalidEvent
+from shared.mapping.bsd_time import infer_year
+from shared.mapping.formats.syslog import SdElement, parse_syslog
+from shared.mapping.graph_model import GraphEvent
+from shared.mapping.timeparse import TimeParseError
+from shared.mapping.to_graph import to_graph_event
 
 RECEIVED = datetime(2024, 3, 14, 12, 0, tzinfo=UTC)
 

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from shared.timeparse import TimeParseError, parse_event_time
+from shared.mapping.timeparse import TimeParseError, parse_event_time
 
 EXPECTED = datetime(2024, 3, 14, 10, 0, tzinfo=UTC)
 

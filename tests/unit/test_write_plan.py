@@ -3,8 +3,8 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, datetime, timedelta
 
-from shared.graph_model import Entity, GraphEvent, Link
-from shared.write_plan import dedupe_events, entity_rows, link_rows
+from shared.mapping.graph_model import Entity, GraphEvent, Link
+from shared.neo4j_store.write_plan import dedupe_events, entity_rows, link_rows
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 

@@ -18,8 +18,8 @@ from graph_writer.record_log import (
     offset_ranges,
     request_id_of,
 )
-from shared.kafka_codec import record_headers
-from shared.logging_setup import JsonFormatter, configure_logging
+from shared.core.logging_setup import JsonFormatter, configure_logging
+from shared.kafka_io.codec import record_headers
 
 
 def record(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any, Final
 
-from shared.errors import InvalidEvent
-from shared.graph_model import Scalar
+from shared.core.errors import InvalidEvent
+from shared.mapping.graph_model import Scalar
 
 Loc = tuple[str | int, ...]
 

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-from shared.errors import InvalidEvent
-from shared.formats.syslog import SyslogMessage, parse_syslog
+from shared.core.errors import InvalidEvent
+from shared.mapping.formats.syslog import SyslogMessage, parse_syslog
 
 _LOC: Final = ("event",)
 _HEADER_NAMES: Final = (

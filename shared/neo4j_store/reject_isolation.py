@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from shared.repository import WriteRejected, WriteResult
+from shared.neo4j_store.repository import WriteRejected, WriteResult
 
 T = TypeVar("T")
 

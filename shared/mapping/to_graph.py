@@ -10,14 +10,14 @@ import json
 from datetime import datetime
 from typing import Any
 
-from shared.errors import InvalidEvent
-from shared.formats.cef import parse_cef
-from shared.formats.cef_ocsf import cef_to_ocsf
-from shared.formats.draft import OcsfDraft
-from shared.formats.syslog import parse_syslog
-from shared.formats.syslog_ocsf import syslog_to_ocsf
-from shared.graph_model import GraphEvent
-from shared.ocsf import ocsf_to_graph_event
+from shared.core.errors import InvalidEvent
+from shared.mapping.formats.cef import parse_cef
+from shared.mapping.formats.cef_ocsf import cef_to_ocsf
+from shared.mapping.formats.draft import OcsfDraft
+from shared.mapping.formats.syslog import parse_syslog
+from shared.mapping.formats.syslog_ocsf import syslog_to_ocsf
+from shared.mapping.graph_model import GraphEvent
+from shared.mapping.ocsf.mapper import ocsf_to_graph_event
 
 
 def to_graph_event(

@@ -25,11 +25,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from shared.formats.draft import OcsfDraft, canonical_ip, compact, port_number
-from shared.formats.fields import MAX_TEXT
-from shared.formats.ocsf_entities import host_key
-from shared.formats.syslog import SyslogMessage
-from shared.graph_model import Scalar
+from shared.mapping.fields import MAX_TEXT
+from shared.mapping.formats.draft import OcsfDraft, canonical_ip, compact, port_number
+from shared.mapping.formats.syslog import SyslogMessage
+from shared.mapping.graph_model import Scalar
+from shared.mapping.ocsf.entities import host_key
 
 # Syslog severity 0 (Emergency) .. 7 (Debug) to OCSF severity_id.
 _SEVERITY: Final = (6, 5, 5, 4, 3, 2, 1, 1)

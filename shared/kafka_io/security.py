@@ -10,8 +10,8 @@ from typing import Any
 
 from aiokafka.helpers import create_ssl_context
 
-from shared.errors import SettingsError
-from shared.settings import KafkaSettings
+from shared.core.errors import SettingsError
+from shared.core.settings import KafkaSettings
 
 
 def connection_kwargs(settings: KafkaSettings) -> dict[str, Any]:

@@ -16,7 +16,7 @@ import re
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Final
 
-from shared.timeparse import TimeParseError
+from shared.mapping.timeparse import TimeParseError
 
 MONTHS: Final = {
     name: number

@@ -8,7 +8,7 @@ from typing import Literal, Self, TypeVar
 from pydantic import Field, FilePath, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from shared.errors import SettingsError
+from shared.core.errors import SettingsError
 
 
 class _EnvSettings(BaseSettings):

@@ -5,7 +5,7 @@ the same thing in every class that has it, so an unknown or new class still yiel
 every entity and property the tables recognise.
 
 - `_SLOTS`: where an entity-bearing object sits, which relationship joins it to the
-  event, and which builder (shared/formats/ocsf_entities.py) turns it into entities.
+  event, and which builder (shared/mapping/ocsf/entities.py) turns it into entities.
 - `_PROPERTIES`: scalar fields copied onto the Event node under a fixed name.
 
 Entity keys (OCSF names no primary key for these objects, only "at least one of"):
@@ -35,9 +35,8 @@ from typing import Any, Final
 
 import orjson
 
-from shared.errors import InvalidEvent
-from shared.formats import ocsf_entities as build
-from shared.formats.fields import (
+from shared.core.errors import InvalidEvent
+from shared.mapping.fields import (
     Loc,
     as_list,
     as_object,
@@ -49,9 +48,10 @@ from shared.formats.fields import (
     required_int,
     scalar_at,
 )
-from shared.formats.ocsf_entities import Scope
-from shared.graph_model import ENTITY_LABELS, Entity, GraphEvent, Link, Scalar
-from shared.timeparse import TimeParseError, parse_event_time
+from shared.mapping.graph_model import ENTITY_LABELS, Entity, GraphEvent, Link, Scalar
+from shared.mapping.ocsf import entities as build
+from shared.mapping.ocsf.entities import Scope
+from shared.mapping.timeparse import TimeParseError, parse_event_time
 
 Builder = Callable[[object, Loc, Scope], Iterator[Entity]]
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from shared.graph_model import GraphEvent, Scalar
+from shared.mapping.graph_model import GraphEvent, Scalar
 
 
 def dedupe_events(events: Iterable[GraphEvent]) -> list[GraphEvent]:

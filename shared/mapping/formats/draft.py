@@ -7,7 +7,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
 
-from shared.graph_model import Scalar
+from shared.mapping.graph_model import Scalar
 
 
 @dataclass(frozen=True, slots=True)

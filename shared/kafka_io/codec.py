@@ -8,7 +8,7 @@ from typing import Any, Final
 
 import orjson
 
-from shared.errors import InvalidEvent
+from shared.core.errors import InvalidEvent
 
 SCHEMA_VERSION: Final = 1
 CONTENT_TYPE: Final = "application/json"

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Final, Literal
 
-from shared.errors import InvalidEvent
-from shared.formats.bsd_time import match_timestamp, timestamp_from_match
-from shared.timeparse import TimeParseError
+from shared.core.errors import InvalidEvent
+from shared.mapping.bsd_time import match_timestamp, timestamp_from_match
+from shared.mapping.timeparse import TimeParseError
 
 _LOC: Final = ("event",)
 _DEFAULT_PRI: Final = 13

@@ -9,8 +9,8 @@ from typing import Any
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError, for_code
 
-from shared.kafka_security import connection_kwargs
-from shared.settings import KafkaSettings
+from shared.core.settings import KafkaSettings
+from shared.kafka_io.security import connection_kwargs
 
 log = logging.getLogger(__name__)
 

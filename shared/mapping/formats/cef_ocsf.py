@@ -19,13 +19,13 @@ import re
 from datetime import datetime
 from typing import Any, Final
 
-from shared.errors import InvalidEvent
-from shared.formats.bsd_time import match_timestamp, timestamp_from_match
-from shared.formats.cef import CefRecord
-from shared.formats.draft import OcsfDraft, canonical_ip, compact, port_number
-from shared.formats.fields import MAX_TEXT
-from shared.graph_model import Scalar
-from shared.timeparse import TimeParseError, parse_event_time
+from shared.core.errors import InvalidEvent
+from shared.mapping.bsd_time import match_timestamp, timestamp_from_match
+from shared.mapping.fields import MAX_TEXT
+from shared.mapping.formats.cef import CefRecord
+from shared.mapping.formats.draft import OcsfDraft, canonical_ip, compact, port_number
+from shared.mapping.graph_model import Scalar
+from shared.mapping.timeparse import TimeParseError, parse_event_time
 
 _LOC: Final = ("event",)
 

@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-from shared.errors import InvalidEvent
-from shared.formats.draft import canonical_ip
-from shared.formats.fields import (
+from shared.core.errors import InvalidEvent
+from shared.mapping.fields import (
     Loc,
     as_list,
     as_object,
@@ -25,7 +24,8 @@ from shared.formats.fields import (
     identifier,
     optional_int,
 )
-from shared.graph_model import Entity, Scalar
+from shared.mapping.formats.draft import canonical_ip
+from shared.mapping.graph_model import Entity, Scalar
 
 _HASH_PREFERENCE: Final = {"sha-256": 0, "sha256": 0, "sha-1": 1, "sha1": 1, "md5": 2}
 _HASH_ALGORITHM_IDS: Final = {3: "sha-256", 2: "sha-1", 1: "md5"}

@@ -23,11 +23,11 @@ from neo4j.exceptions import (
     TransientError,
 )
 
-from shared.errors import BlueprintError, StoreUnavailable, StoreUntrusted
-from shared.graph_model import ENTITY_LABELS, RELATIONSHIP_TYPES, GraphEvent
-from shared.neo4j_errors import rejects_the_data
-from shared.settings import Neo4jSettings
-from shared.write_plan import dedupe_events, entity_rows, event_rows, link_rows
+from shared.core.errors import BlueprintError, StoreUnavailable, StoreUntrusted
+from shared.core.settings import Neo4jSettings
+from shared.mapping.graph_model import ENTITY_LABELS, RELATIONSHIP_TYPES, GraphEvent
+from shared.neo4j_store.error_codes import rejects_the_data
+from shared.neo4j_store.write_plan import dedupe_events, entity_rows, event_rows, link_rows
 
 SCHEMA: Final[tuple[LiteralString, ...]] = (
     "CREATE CONSTRAINT event_id IF NOT EXISTS FOR (e:Event) REQUIRE e.id IS UNIQUE",

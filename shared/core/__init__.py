@@ -1,0 +1,1 @@
+"""Settings, errors and logging both services share."""

@@ -1,0 +1,1 @@
+"""The Kafka side: record codec, topics, client security."""

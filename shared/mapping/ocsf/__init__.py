@@ -1,0 +1,1 @@
+"""OCSF JSON to graph events, driven by the official schema."""

@@ -1,0 +1,1 @@
+"""The Neo4j side: repository, write plan, error classification, rejection isolation."""
