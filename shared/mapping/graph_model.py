@@ -62,6 +62,17 @@ class Link:
 
 
 @dataclass(frozen=True, slots=True)
+class DroppedField:
+    """An optional field left out of the graph because its value was unusable.
+
+    The raw event keeps it; the answer to the client lists it so the sender can be fixed.
+    """
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class GraphEvent:
     id: str
     time: datetime
@@ -70,6 +81,7 @@ class GraphEvent:
     props: dict[str, Scalar]
     raw: str
     links: tuple[Link, ...]
+    dropped: tuple[DroppedField, ...] = ()
 
     @property
     def rank(self) -> str:

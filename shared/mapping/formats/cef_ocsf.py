@@ -20,10 +20,11 @@ from datetime import datetime
 from typing import Any, Final
 
 from shared.core.errors import InvalidEvent
+from shared.mapping.addresses import canonical_ip
 from shared.mapping.bsd_time import match_timestamp, timestamp_from_match
 from shared.mapping.fields import MAX_TEXT
 from shared.mapping.formats.cef import CefRecord
-from shared.mapping.formats.draft import OcsfDraft, canonical_ip, compact, port_number
+from shared.mapping.formats.draft import OcsfDraft, compact, port_number
 from shared.mapping.graph_model import Scalar
 from shared.mapping.timeparse import TimeParseError, parse_event_time
 

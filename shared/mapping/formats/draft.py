@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,16 +30,3 @@ def port_number(text: str | None) -> int | None:
         return None
     number = int(text)
     return number if number <= 65_535 else None
-
-
-# Parsing an address costs more than the rest of its entity, and a few addresses (servers,
-# scanners, gateways) recur in most events. Bounded, and a pure function of its argument.
-@functools.lru_cache(maxsize=65_536)
-def canonical_ip(text: str | None) -> str | None:
-    """The address in canonical form (`ipaddress`), or None if `text` is not one."""
-    if not text:
-        return None
-    try:
-        return ipaddress.ip_address(text.strip()).compressed
-    except ValueError:
-        return None

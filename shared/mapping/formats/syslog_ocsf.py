@@ -25,8 +25,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from shared.mapping.addresses import canonical_ip
 from shared.mapping.fields import MAX_TEXT
-from shared.mapping.formats.draft import OcsfDraft, canonical_ip, compact, port_number
+from shared.mapping.formats.draft import OcsfDraft, compact, port_number
 from shared.mapping.formats.syslog import SyslogMessage
 from shared.mapping.graph_model import Scalar
 from shared.mapping.ocsf.entities import host_key

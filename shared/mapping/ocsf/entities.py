@@ -16,6 +16,7 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 from shared.core.errors import InvalidEvent
+from shared.mapping.addresses import canonical_ip
 from shared.mapping.fields import (
     Loc,
     as_list,
@@ -24,7 +25,6 @@ from shared.mapping.fields import (
     identifier,
     optional_int,
 )
-from shared.mapping.formats.draft import canonical_ip
 from shared.mapping.graph_model import Entity, Scalar
 
 _HASH_PREFERENCE: Final = {"sha-256": 0, "sha256": 0, "sha-1": 1, "sha1": 1, "md5": 2}
