@@ -7,11 +7,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.mapping.placeholders import is_placeholder
+
 SourceFormat = Literal["ocsf", "cef", "syslog"]
 
 # Ids derived from an Idempotency-Key header live in their own UUID namespace so the
 # same key always yields the same event id, on any replica.
 _IDEMPOTENCY_NAMESPACE = uuid.UUID("5b1f6f0e-3f5c-4a59-9a3c-6d1d8b8f6c21")
+# Ids derived from an event's own `metadata.uid`, scoped by product and class.
+_CONTENT_NAMESPACE = uuid.UUID("0d8c4f7e-52a1-4c67-9a59-1f3a8f0e7b42")
 MAX_ID_LENGTH = 256
 
 
@@ -24,17 +28,38 @@ class Envelope(BaseModel):
 
 
 def resolve_event_id(envelope: Envelope, idempotency_key: str | None) -> str:
-    """Envelope id, else metadata.uid, else a deterministic id from the header, else a UUID."""
+    """Envelope id, else one from metadata.uid, else a deterministic id from the header,
+    else a UUID."""
     if envelope.id is not None:
         return envelope.id
     if isinstance(envelope.event, dict):
-        metadata = envelope.event.get("metadata")
-        if isinstance(metadata, dict):
-            uid = metadata.get("uid")
-            if isinstance(uid, str) and 0 < len(uid) <= MAX_ID_LENGTH:
-                return uid
-            if isinstance(uid, int) and not isinstance(uid, bool):
-                return str(uid)
+        content_id = content_event_id(envelope.event)
+        if content_id is not None:
+            return content_id
     if idempotency_key:
         return str(uuid.uuid5(_IDEMPOTENCY_NAMESPACE, idempotency_key))
     return str(uuid.uuid4())
+
+
+def content_event_id(event: dict[str, Any]) -> str | None:
+    """A deterministic id from `metadata.uid`, scoped by product and class.
+
+    Vendors reuse ids across record types (a Zeek connection uid names its conn, dns
+    and http records alike), so the uid alone would swallow different events as
+    duplicates; the same record sent twice still gets the same id.
+    """
+    metadata = event.get("metadata")
+    if not isinstance(metadata, dict):
+        return None
+    uid = metadata.get("uid")
+    if isinstance(uid, bool) or not isinstance(uid, str | int) or is_placeholder(str(uid)):
+        return None
+    product = metadata.get("product")
+    name = (
+        (product.get("name") or product.get("vendor_name")) if isinstance(product, dict) else None
+    )
+    class_uid = event.get("class_uid")
+    if isinstance(class_uid, str) and class_uid.strip().isdecimal():
+        class_uid = int(class_uid)  # "3002" and 3002 are one class
+    scope = "\x1f".join(str(part) for part in (name or "", class_uid, uid))
+    return str(uuid.uuid5(_CONTENT_NAMESPACE, scope))

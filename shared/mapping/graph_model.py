@@ -6,14 +6,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
+from shared.mapping.ocsf.naming import relationship_types
+
 Scalar = str | int | float | bool
 
 # Type labels an entity may carry. Anything else stays a plain :Entity with a `type`
-# property: labels cannot be parameterised safely in older Cypher, and an open set of
-# labels would let any client reshape the schema.
+# property: an open set of labels would let any client reshape the schema.
 ENTITY_LABELS: Final[frozenset[str]] = frozenset(
     {
         "User",
+        "Account",
+        "Group",
         "IP",
         "Host",
         "Device",
@@ -24,27 +27,13 @@ ENTITY_LABELS: Final[frozenset[str]] = frozenset(
         "Url",
         "Application",
         "Resource",
+        "ManagedEntity",
     }
 )
 
-RELATIONSHIP_TYPES: Final[frozenset[str]] = frozenset(
-    {
-        "HAS_SOURCE",
-        "HAS_DESTINATION",
-        "HAS_PRINCIPAL",
-        "HAS_USER",
-        "ON_DEVICE",
-        "HAS_PROCESS",
-        "HAS_ACTOR_PROCESS",
-        "HAS_FILE",
-        "HAS_PARENT_PROCESS",
-        "HAS_URL",
-        "HAS_DOMAIN",
-        "QUERIED",
-        "RESOLVED_TO",
-        "HAS_RESOURCE",
-    }
-)
+# Event-to-entity relationship types: the names the OCSF schema's entity attributes
+# give by the rule of shared/mapping/ocsf/naming.py, and nothing else.
+RELATIONSHIP_TYPES: Final[frozenset[str]] = relationship_types()
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +71,9 @@ class GraphEvent:
     raw: str
     links: tuple[Link, ...]
     dropped: tuple[DroppedField, ...] = ()
+    # Pairs of entity keys (in key order) that the class's schema associates, such as
+    # an authentication's user and source endpoint.
+    associations: tuple[tuple[str, str], ...] = ()
 
     @property
     def rank(self) -> str:

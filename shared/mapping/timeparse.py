@@ -1,13 +1,15 @@
-"""Event times arrive as epoch milliseconds, epoch seconds or RFC 3339 text."""
+"""Event times arrive as epoch seconds, ms, us or ns (told apart by magnitude) or RFC 3339 text."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-# Below this magnitude a number is read as seconds, above it as milliseconds.
-# 1e11 s is the year 5138 and 1e11 ms is March 1973, so the only misreading is an
-# epoch-milliseconds time before March 1973, which no live security event carries.
-_SECONDS_MS_BOUNDARY = 1e11
+# An epoch number's unit, told by its magnitude: seconds below 1e11 (the year 5138),
+# milliseconds below 1e14, microseconds below 1e17, else nanoseconds. The only
+# misreadings are times before March 1973 in the finer units, which no live security
+# event carries.
+_UNITS = ((1e11, 1.0), (1e14, 1e3), (1e17, 1e6))
+_NANOSECONDS = 1e9
 _MIN = datetime(1970, 1, 1, tzinfo=UTC)
 _MAX = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
 
@@ -19,7 +21,7 @@ class TimeParseError(ValueError):
 def parse_event_time(value: object) -> datetime:
     """Return an aware UTC datetime or raise TimeParseError saying why not."""
     if isinstance(value, bool):
-        raise TimeParseError("must be epoch milliseconds, epoch seconds or RFC 3339 text")
+        raise TimeParseError("must be epoch seconds, ms, us or ns, or RFC 3339 text")
     if isinstance(value, int | float):
         return _from_epoch(float(value))
     if isinstance(value, str):
@@ -29,7 +31,7 @@ def parse_event_time(value: object) -> datetime:
         except ValueError:
             pass
         return _from_text(text)
-    raise TimeParseError("must be epoch milliseconds, epoch seconds or RFC 3339 text")
+    raise TimeParseError("must be epoch seconds, ms, us or ns, or RFC 3339 text")
 
 
 def _from_epoch(number: float) -> datetime:
@@ -37,7 +39,8 @@ def _from_epoch(number: float) -> datetime:
         raise TimeParseError("is not a finite number")
     if number < 0:
         raise TimeParseError("is before 1970")
-    seconds = number / 1000.0 if number >= _SECONDS_MS_BOUNDARY else number
+    divisor = next((unit for bound, unit in _UNITS if number < bound), _NANOSECONDS)
+    seconds = number / divisor
     if seconds > _MAX.timestamp():
         raise TimeParseError("is after the year 9999")
     return datetime.fromtimestamp(seconds, tz=UTC)
@@ -47,7 +50,7 @@ def _from_text(text: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
-        raise TimeParseError("is not epoch milliseconds, epoch seconds or RFC 3339") from None
+        raise TimeParseError("is not epoch seconds, ms, us or ns, nor RFC 3339") from None
     if parsed.tzinfo is None:
         # RFC 3339 requires an offset; producers that omit it mean UTC in practice.
         parsed = parsed.replace(tzinfo=UTC)

@@ -27,7 +27,13 @@ from shared.core.errors import BlueprintError, StoreUnavailable, StoreUntrusted
 from shared.core.settings import Neo4jSettings
 from shared.mapping.graph_model import ENTITY_LABELS, RELATIONSHIP_TYPES, GraphEvent
 from shared.neo4j_store.error_codes import rejects_the_data
-from shared.neo4j_store.write_plan import dedupe_events, entity_rows, event_rows, link_rows
+from shared.neo4j_store.write_plan import (
+    association_rows,
+    dedupe_events,
+    entity_rows,
+    event_rows,
+    link_rows,
+)
 
 SCHEMA: Final[tuple[LiteralString, ...]] = (
     "CREATE CONSTRAINT event_id IF NOT EXISTS FOR (e:Event) REQUIRE e.id IS UNIQUE",
@@ -74,6 +80,22 @@ UNWIND $links AS l
 MATCH (ev:Event {id: l.event_id})
 MATCH (n:Entity {key: l.key})
 CREATE (ev)-[:$(l.rel)]->(n)
+"""
+
+# Entity to entity, from the class's schema associations; the counters follow the
+# entities' rules (added only for new events, min/max times), so replays change nothing.
+_ASSOCIATE: Final = """
+UNWIND $pairs AS p
+MATCH (a:Entity {key: p.a})
+MATCH (b:Entity {key: p.b})
+MERGE (a)-[r:ASSOCIATED_WITH]->(b)
+ON CREATE SET r.event_count = 0, r.first_seen = datetime(p.first_seen),
+              r.last_seen = datetime(p.last_seen)
+SET r.event_count = r.event_count + p.count,
+    r.first_seen = CASE WHEN datetime(p.first_seen) < r.first_seen THEN datetime(p.first_seen)
+                   ELSE r.first_seen END,
+    r.last_seen = CASE WHEN datetime(p.last_seen) > r.last_seen THEN datetime(p.last_seen)
+                  ELSE r.last_seen END
 """
 
 _GET_EVENT: Final = """
@@ -289,6 +311,9 @@ async def _write_batch(tx: AsyncManagedTransaction, events: list[GraphEvent]) ->
     if new_events:
         await (await tx.run(_UPSERT_ENTITIES, entities=entity_rows(new_events))).consume()
         await (await tx.run(_LINK, links=link_rows(new_events))).consume()
+        pairs = association_rows(new_events)
+        if pairs:
+            await (await tx.run(_ASSOCIATE, pairs=pairs)).consume()
     return len(new_events)
 
 

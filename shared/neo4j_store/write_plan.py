@@ -93,3 +93,28 @@ def link_rows(new_events: Sequence[GraphEvent]) -> list[dict[str, str]]:
         for event in new_events
         for link in event.links
     ]
+
+
+def association_rows(new_events: Sequence[GraphEvent]) -> list[dict[str, Any]]:
+    """One row per associated pair of entities in the new events, with the batch's
+    aggregate: counted once per event, first and last seen as for entities."""
+    pairs: dict[tuple[str, str], list[Any]] = {}
+    for event in new_events:
+        for pair in event.associations:
+            held = pairs.get(pair)
+            if held is None:
+                pairs[pair] = [1, event.time, event.time]
+            else:
+                held[0] += 1
+                held[1] = min(held[1], event.time)
+                held[2] = max(held[2], event.time)
+    return [
+        {
+            "a": a,
+            "b": b,
+            "count": count,
+            "first_seen": first.isoformat(),
+            "last_seen": last.isoformat(),
+        }
+        for (a, b), (count, first, last) in sorted(pairs.items())
+    ]

@@ -29,8 +29,8 @@ def test_docs_curl_example_stores_event_and_user(direct_client: TestClient, grap
 
 def test_authentication_and_network_share_one_ip(direct_client: TestClient, graph: Graph) -> None:
     batch = [
-        {"event": ocsf_authentication("auth-1")},
-        {"event": ocsf_network_activity("net-1")},
+        {"id": "auth-1", "event": ocsf_authentication("auth-1")},
+        {"id": "net-1", "event": ocsf_network_activity("net-1")},
     ]
     response = direct_client.post("/events/batch", json=batch)
     assert response.status_code == 201, response.text

@@ -232,6 +232,8 @@ CASES: list[tuple[str, str, int, int, Links, dict[str, Any]]] = [
             ("HAS_USER", "User:admin01"),
             ("HAS_PRINCIPAL", "User:passwordmanager"),
             ("HAS_SOURCE", "IP:10.0.0.20"),  # shost held an address
+            ("ON_DEVICE", "IP:10.0.0.30"),
+            ("HAS_FILE", "File:event/c1/Root\\Operating System-WinDomain-admin01"),
         },
         {"message": "Verified", "event_name": "CPM Verify Password"},
     ),

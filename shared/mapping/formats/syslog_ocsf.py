@@ -30,7 +30,7 @@ from shared.mapping.fields import MAX_TEXT
 from shared.mapping.formats.draft import OcsfDraft, compact, port_number
 from shared.mapping.formats.syslog import SyslogMessage
 from shared.mapping.graph_model import Scalar
-from shared.mapping.ocsf.entities import host_key
+from shared.mapping.ocsf import keys
 
 # Syslog severity 0 (Emergency) .. 7 (Debug) to OCSF severity_id.
 _SEVERITY: Final = (6, 5, 5, 4, 3, 2, 1, 1)
@@ -59,7 +59,7 @@ def syslog_to_ocsf(message: SyslogMessage) -> OcsfDraft:
         event["time"] = message.time.isoformat()
     if message.msg:
         event["message"] = message.msg[:MAX_TEXT]
-    host = host_key(None, message.hostname)
+    host = keys.host(None, None, message.hostname, None)
     if message.hostname is not None:
         event["device"] = {"hostname": message.hostname}
     if host and message.app_name and message.procid:

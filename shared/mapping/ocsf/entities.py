@@ -1,79 +1,63 @@
-"""OCSF objects to graph entities, and the natural key each entity type gets.
+"""OCSF objects to graph entities, one builder per entity kind of the schema.
 
-Every builder takes the object's value, its path (for error messages) and the
-`Scope` it sits in, and yields zero or more entities. An object that names nothing
-identifiable yields nothing: OCSF marks most identifying fields "recommended", not
-required, so their absence is normal, not an error. A field of the wrong shape, or
-an IP field that is not an address, is an error: it means the producer is broken.
+A builder reads its object's own identifying fields and yields zero or more entities;
+objects nested inside it (a user's account, a process's file) are the walk's
+business. An object that names nothing identifiable yields nothing: OCSF marks most
+identifying fields "recommended", so their absence is normal.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterator
+import posixpath
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from email.utils import parseaddr
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-from shared.core.errors import InvalidEvent
 from shared.mapping.addresses import canonical_ip
-from shared.mapping.fields import (
-    Loc,
-    as_list,
-    as_object,
-    attrs,
-    identifier,
-    optional_int,
-)
+from shared.mapping.fields import Loc, attrs
 from shared.mapping.graph_model import Entity, Scalar
+from shared.mapping.ocsf import keys
+from shared.mapping.ocsf.reader import Reader
+from shared.mapping.placeholders import is_placeholder
 
 _HASH_PREFERENCE: Final = {"sha-256": 0, "sha256": 0, "sha-1": 1, "sha1": 1, "md5": 2}
 _HASH_ALGORITHM_IDS: Final = {3: "sha-256", 2: "sha-1", 1: "md5"}
-# Neo4j cannot index a key much past 8 KB; long URLs (query strings) are keyed by digest.
-_MAX_URL_KEY = 2048
+_HASH_BY_LENGTH: Final = {64: "sha256", 40: "sha1", 32: "md5"}
 
 
 @dataclass(frozen=True, slots=True)
-class Scope:
-    """What builders need beyond their own object: the key of the host it happened on."""
+class Context:
+    """What builders need beyond their own object."""
 
-    device_key: str | None
+    read: Reader
+    event_id: str
+    device_key: str | None  # the host the event (or this part of it) happened on
+    cloud_provider: str | None
 
-
-# --- keys -------------------------------------------------------------------------------
-
-
-def ip_entity(text: str, loc: Loc) -> Entity:
-    canonical = canonical_ip(text)
-    if canonical is None:
-        raise InvalidEvent(loc, "is not a valid IP address")
-    return Entity(key=f"IP:{canonical}", type="IP", label="IP", attrs={"address": canonical})
+    @property
+    def scope(self) -> str:
+        """What makes a pid or a path unique: the host, else this one event."""
+        return self.device_key or f"event/{self.event_id}"
 
 
-def is_ip(text: str) -> bool:
-    return canonical_ip(text) is not None
+Builder = Callable[[dict[str, Any], Loc, Context], Iterator[Entity]]
 
 
-def user_key(
-    uid: str | None, name: str | None, domain: str | None, email: str | None
-) -> str | None:
-    if uid:
-        return f"User:{uid}"
-    if name and domain:
-        return f"User:{domain.lower()}\\{name.lower()}"
-    if name:
-        return f"User:{name.lower()}"
-    if email:
-        return f"User:{email.lower()}"
-    return None
+# --- single values --------------------------------------------------------------------
 
 
-def host_key(uid: str | None, hostname: str | None) -> str | None:
-    if uid:
-        return f"Host:{uid}"
-    if hostname:
-        return f"Host:{hostname.lower()}"
-    return None
+def ip_entity(address: str) -> Entity:
+    return Entity(f"IP:{address}", "IP", "IP", {"address": address})
+
+
+def email_entity(text: str) -> Entity | None:
+    _, address = parseaddr(text)
+    address = address.strip().lower()
+    if "@" not in address or is_placeholder(address):
+        return None
+    return Entity(f"Email:{address}", "Email", "Email", {"address": address})
 
 
 def domain_entity(name: str | None) -> Entity | None:
@@ -81,209 +65,230 @@ def domain_entity(name: str | None) -> Entity | None:
     if name is None:
         return None
     canonical = name.strip().rstrip(".").lower()
-    if not canonical:
+    if not canonical or is_placeholder(canonical) or canonical_ip(canonical.strip("[]")):
         return None
     return Entity(f"Domain:{canonical}", "Domain", "Domain", {"name": canonical})
 
 
-# --- builders ---------------------------------------------------------------------------
+def host_or_ip(name: str) -> Entity:
+    """A host name that is an address is that IP, in every format."""
+    address = canonical_ip(name)
+    if address is not None:
+        return ip_entity(address)
+    return Entity(f"Host:{name.lower()}", "Host", "Host", {"hostname": name})
 
 
-def user(value: object, loc: Loc, scope: Scope) -> Iterator[Entity]:
-    obj = as_object(value, loc)
-    uid = identifier(obj, "uid", loc)
-    name = identifier(obj, "name", loc)
-    domain = identifier(obj, "domain", loc)
-    email = identifier(obj, "email_addr", loc)
-    key = user_key(uid, name, domain, email)
+def url_entities(text: str) -> Iterator[Entity]:
+    yield Entity(keys.url(text), "Url", "Url", {"url": text})
+    domain = domain_entity(_hostname_of(text))
+    if domain is not None:
+        yield domain
+
+
+# --- objects ----------------------------------------------------------------------------
+
+
+def user(obj: dict[str, Any], loc: Loc, ctx: Context) -> Iterator[Entity]:
+    read = ctx.read
+    uid, name = read.text(obj, "uid", loc), read.text(obj, "name", loc)
+    domain, email = read.text(obj, "domain", loc), read.text(obj, "email_addr", loc)
+    key = keys.user(uid, name, domain, email)
     if key is not None:
-        yield Entity(
-            key, "User", "User", attrs(uid=uid, name=name, domain=domain, email_addr=email)
+        found = attrs(
+            uid=uid,
+            name=name,
+            domain=domain,
+            email_addr=email,
+            full_name=read.text(obj, "full_name", loc),
+            user_type=read.text(obj, "type", loc),
         )
+        yield Entity(key, "User", "User", found)
 
 
-def endpoint(value: object, loc: Loc, scope: Scope) -> Iterator[Entity]:
-    obj = as_object(value, loc)
-    ip = identifier(obj, "ip", loc)
-    if ip is not None:
-        yield ip_entity(ip, (*loc, "ip"))
-    hostname = identifier(obj, "hostname", loc)
-    uid = identifier(obj, "uid", loc)
-    key = host_key(uid, hostname)
+def account(obj: dict[str, Any], loc: Loc, ctx: Context) -> Iterator[Entity]:
+    uid, name = ctx.read.text(obj, "uid", loc), ctx.read.text(obj, "name", loc)
+    key = keys.account(ctx.cloud_provider, uid, name)
     if key is not None:
-        mac = identifier(obj, "mac", loc)
-        yield Entity(key, "Host", "Host", attrs(uid=uid, hostname=hostname, ip=ip, mac=mac))
+        kind = ctx.read.text(obj, "type", loc)
+        yield Entity(key, "Account", "Account", attrs(uid=uid, name=name, account_type=kind))
 
 
-def device(value: object, loc: Loc, scope: Scope) -> Iterator[Entity]:
-    obj = as_object(value, loc)
-    uid = identifier(obj, "uid", loc)
-    hostname = identifier(obj, "hostname", loc)
-    ip = identifier(obj, "ip", loc)
-    if ip is not None:
-        ip_entity(ip, (*loc, "ip"))  # validated; stays an attribute of the host
-    key = host_key(uid, hostname)
+def group(obj: dict[str, Any], loc: Loc, ctx: Context) -> Iterator[Entity]:
+    uid, name = ctx.read.text(obj, "uid", loc), ctx.read.text(obj, "name", loc)
+    domain = ctx.read.text(obj, "domain", loc)
+    key = keys.group(uid, name, domain)
     if key is not None:
-        name = identifier(obj, "name", loc)
-        yield Entity(key, "Host", "Host", attrs(uid=uid, hostname=hostname, ip=ip, name=name))
+        yield Entity(key, "Group", "Group", attrs(uid=uid, name=name, domain=domain))
 
 
-def device_key_of(value: object, loc: Loc) -> str | None:
-    if value is None:
+def host(obj: dict[str, Any], loc: Loc, ctx: Context) -> Iterator[Entity]:
+    """Devices, endpoints and network interfaces: their IP, and the host when named."""
+    read = ctx.read
+    ip = read.ip(obj, "ip", loc)
+    if ip is not None:
+        yield ip_entity(ip)
+    hostname, name = read.text(obj, "hostname", loc), read.text(obj, "name", loc)
+    for text in (hostname, name):
+        address = canonical_ip(text)
+        if address is not None and address != ip:
+            yield ip_entity(address)
+    hostname = None if hostname is None or canonical_ip(hostname) else hostname
+    name = None if name is None or canonical_ip(name) else name
+    uid, instance_uid = read.text(obj, "uid", loc), read.text(obj, "instance_uid", loc)
+    key = keys.host(uid, instance_uid, hostname, name)
+    if key is not None:
+        found = attrs(
+            uid=uid,
+            instance_uid=instance_uid,
+            hostname=hostname,
+            name=name,
+            ip=ip,
+            mac=read.text(obj, "mac", loc),
+        )
+        yield Entity(key, "Host", "Host", found)
+
+
+def host_key(obj: dict[str, Any] | None, loc: Loc, read: Reader) -> str | None:
+    """The key `host` gives this object, for scoping what happened on it."""
+    if obj is None:
         return None
-    obj = as_object(value, loc)
-    return host_key(identifier(obj, "uid", loc), identifier(obj, "hostname", loc))
+    for entity in host(obj, loc, Context(read, "", None, None)):
+        if entity.label == "Host":
+            return entity.key
+    return None
 
 
-def process(value: object, loc: Loc, scope: Scope) -> Iterator[Entity]:
-    """Keyed by uid, else by host + pid + start time: a pid alone is recycled."""
-    obj = as_object(value, loc)
-    uid = identifier(obj, "uid", loc)
-    pid = optional_int(obj, "pid", loc, -1, 2**62)
-    created = identifier(obj, "created_time", loc)
-    if uid:
-        key = f"Process:{uid}"
-    elif scope.device_key and pid is not None and created:
-        key = f"Process:{scope.device_key}/{pid}/{created}"
-    else:
-        return
-    found: dict[str, Scalar] = attrs(
-        uid=uid, name=identifier(obj, "name", loc), cmd_line=identifier(obj, "cmd_line", loc)
+def process(obj: dict[str, Any], loc: Loc, ctx: Context) -> Iterator[Entity]:
+    read = ctx.read
+    uid = read.text(obj, "uid", loc)
+    pid = read.integer(obj, "pid", loc, -1, 2**62)
+    created = read.text(obj, "created_time", loc)
+    file_obj = obj.get("file") if isinstance(obj.get("file"), dict) else {}
+    path = read.text(file_obj, "path", (*loc, "file")) if file_obj else None
+    name = read.text(obj, "name", loc) or (
+        posixpath.basename(path.replace("\\", "/")) or None if path else None
     )
-    if pid is not None:
-        found["pid"] = pid
-    yield Entity(key, "Process", "Process", found)
+    key = keys.process(uid, ctx.scope, pid, created, name)
+    if key is not None:
+        found: dict[str, Scalar] = attrs(
+            uid=uid, name=name, cmd_line=read.text(obj, "cmd_line", loc), path=path
+        )
+        if pid is not None:
+            found["pid"] = pid
+        yield Entity(key, "Process", "Process", found)
 
 
-def file(value: object, loc: Loc, scope: Scope) -> Iterator[Entity]:
+def file(obj: dict[str, Any], loc: Loc, ctx: Context) -> Iterator[Entity]:
     """Keyed by content hash when known (the same bytes anywhere), else by host + path."""
-    obj = as_object(value, loc)
-    path = identifier(obj, "path", loc)
-    digest = _best_hash(obj, loc)
-    if digest is not None:
-        key = f"File:{digest[0]}:{digest[1].lower()}"
-    elif scope.device_key and path:
-        key = f"File:{scope.device_key}/{path}"
-    else:
+    read = ctx.read
+    name = read.text(obj, "name", loc)
+    path = read.text(obj, "path", loc) or _joined(read.text(obj, "parent_folder", loc), name)
+    digest = _best_hash(obj, loc, read)
+    key = keys.file(digest, ctx.scope, path)
+    if key is not None:
+        found = attrs(path=path, name=name, hash=digest[1].lower() if digest else None)
+        yield Entity(key, "File", "File", found)
+
+
+def url(obj: dict[str, Any], loc: Loc, ctx: Context) -> Iterator[Entity]:
+    text = ctx.read.text(obj, "url_string", loc)
+    if text is not None:
+        yield from url_entities(text)
         return
-    found = attrs(
-        path=path,
-        name=identifier(obj, "name", loc),
-        hash=digest[1].lower() if digest else None,
+    domain = domain_entity(ctx.read.text(obj, "hostname", loc) or ctx.read.text(obj, "domain", loc))
+    if domain is not None:
+        yield domain
+
+
+def resource(obj: dict[str, Any], loc: Loc, ctx: Context) -> Iterator[Entity]:
+    """Cloud and finding resources: a Resource by uid (an ARN, say), plus IP/Host if named."""
+    read = ctx.read
+    uid, name, kind = (
+        read.text(obj, "uid", loc),
+        read.text(obj, "name", loc),
+        read.text(obj, "type", loc),
     )
-    yield Entity(key, "File", "File", found)
+    key = keys.resource(uid, kind, name)
+    if key is not None:
+        region = read.text(obj, "region", loc)
+        yield Entity(
+            key,
+            "Resource",
+            "Resource",
+            attrs(uid=uid, name=name, resource_type=kind, region=region),
+        )
+    ip = read.ip(obj, "ip", loc)
+    if ip is not None:
+        yield ip_entity(ip)
+    hostname = read.text(obj, "hostname", loc)
+    if hostname is not None:
+        yield host_or_ip(hostname)
 
 
-def url(value: object, loc: Loc, scope: Scope) -> Iterator[Entity]:
-    """OCSF `url` objects; a bare string is read as `url_string`, as some producers send it."""
-    text = _url_string(value, loc)
-    if text is None:
-        return
-    key_text = text
-    if len(text) > _MAX_URL_KEY:
-        key_text = "sha256:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-    yield Entity(f"Url:{key_text}", "Url", "Url", {"url": text})
+def managed_entity(obj: dict[str, Any], loc: Loc, ctx: Context) -> Iterator[Entity]:
+    read = ctx.read
+    uid, name, kind = (
+        read.text(obj, "uid", loc),
+        read.text(obj, "name", loc),
+        read.text(obj, "type", loc),
+    )
+    key = keys.managed_entity(kind, uid, name)
+    if key is not None:
+        found = attrs(uid=uid, name=name, entity_type=kind)
+        yield Entity(key, "ManagedEntity", "ManagedEntity", found)
 
 
-def url_host(value: object, loc: Loc, scope: Scope) -> Iterator[Entity]:
-    """The domain a URL points at; an IP-literal host is no domain and yields nothing."""
-    hostname: str | None = None
-    if isinstance(value, dict):
-        hostname = identifier(value, "hostname", loc)
-    if hostname is None:
-        text = _url_string(value, loc)
-        if text is not None:
-            hostname = _hostname_of(text)
-    if hostname is None or is_ip(hostname.strip("[]")):
-        return
-    entity = domain_entity(hostname)
+def dns_query(obj: dict[str, Any], loc: Loc, ctx: Context) -> Iterator[Entity]:
+    entity = domain_entity(ctx.read.text(obj, "hostname", loc))
     if entity is not None:
         yield entity
 
 
-def dns_query(value: object, loc: Loc, scope: Scope) -> Iterator[Entity]:
-    entity = domain_entity(identifier(as_object(value, loc), "hostname", loc))
-    if entity is not None:
-        yield entity
+def dns_answer(obj: dict[str, Any], loc: Loc, ctx: Context) -> Iterator[Entity]:
+    """A/AAAA answers give IPs, CNAME (and similar) answers give domains.
 
-
-def dns_answers(value: object, loc: Loc, scope: Scope) -> Iterator[Entity]:
-    """A/AAAA answers give IPs, CNAME answers give domains; other record types stay raw.
-
-    `rdata` is free text in OCSF, so an A answer that is not an address is skipped
-    rather than refused.
+    `rdata` is free text in OCSF, so an answer that is neither is kept raw, not refused.
     """
-    for index, item in enumerate(as_list(value, loc)):
-        answer = as_object(item, (*loc, index))
-        rdata = identifier(answer, "rdata", (*loc, index))
-        if rdata is None:
-            continue
-        kind = (identifier(answer, "type", (*loc, index)) or "").upper()
-        if is_ip(rdata):
-            yield ip_entity(rdata, (*loc, index, "rdata"))
-        elif kind == "CNAME":
-            entity = domain_entity(rdata)
-            if entity is not None:
-                yield entity
-
-
-def resources(value: object, loc: Loc, scope: Scope) -> Iterator[Entity]:
-    """Cloud and finding resources: a Resource node by uid (an ARN, say), plus IP/Host if named.
-
-    Without a uid, the key is `<type>/<name>` so that a bucket and an instance that
-    share a name stay apart.
-    """
-    for index, item in enumerate(as_list(value, loc)):
-        item_loc = (*loc, index)
-        obj = as_object(item, item_loc)
-        uid = identifier(obj, "uid", item_loc)
-        name = identifier(obj, "name", item_loc)
-        kind = identifier(obj, "type", item_loc)
-        natural = uid or (f"{kind}/{name}" if kind and name else name)
-        if natural is not None:
-            found = attrs(
-                uid=uid,
-                name=name,
-                resource_type=kind,
-                region=identifier(obj, "region", item_loc),
-            )
-            yield Entity(f"Resource:{natural}", "Resource", "Resource", found)
-        ip = identifier(obj, "ip", item_loc)
-        if ip is not None:
-            yield ip_entity(ip, (*item_loc, "ip"))
-        hostname = identifier(obj, "hostname", item_loc)
-        if hostname is not None:
-            yield Entity(f"Host:{hostname.lower()}", "Host", "Host", {"hostname": hostname})
+    rdata = ctx.read.text(obj, "rdata", loc)
+    if rdata is None:
+        return
+    address = canonical_ip(rdata)
+    if address is not None:
+        yield ip_entity(address)
+    elif (ctx.read.text(obj, "type", loc) or "").upper() in ("CNAME", "NS", "PTR", "MX"):
+        entity = domain_entity(rdata.split()[-1])
+        if entity is not None:
+            yield entity
 
 
 # --- helpers ----------------------------------------------------------------------------
 
 
-def _url_string(value: object, loc: Loc) -> str | None:
-    if isinstance(value, str):
-        return value.strip() or None
-    return identifier(as_object(value, loc), "url_string", loc)
+def _joined(folder: str | None, name: str | None) -> str | None:
+    """A file's path from its folder and name, with the folder's own separator."""
+    if folder is None or name is None:
+        return name
+    separator = "\\" if "\\" in folder else "/"
+    return f"{folder.rstrip(separator)}{separator}{name}"
 
 
 def _hostname_of(text: str) -> str | None:
     try:
-        return urlsplit(text).hostname
+        return urlsplit(text if "//" in text else f"//{text}").hostname
     except ValueError:  # e.g. an unbalanced IPv6 bracket
         return None
 
 
-def _best_hash(obj: dict[str, Any], loc: Loc) -> tuple[str, str] | None:
-    hashes = obj.get("hashes")
-    if hashes is None:
-        return None
+def _best_hash(obj: dict[str, Any], loc: Loc, read: Reader) -> tuple[str, str] | None:
     found: list[tuple[int, str, str]] = []
-    for index, item in enumerate(as_list(hashes, (*loc, "hashes"))):
-        item_loc = (*loc, "hashes", index)
-        entry = as_object(item, item_loc)
-        value = identifier(entry, "value", item_loc)
-        algorithm = (identifier(entry, "algorithm", item_loc) or "").lower()
+    for item_loc, item in read.items(obj.get("hashes"), (*loc, "hashes")):
+        entry = read.mapping(item, item_loc)
+        if entry is None:
+            continue
+        value = read.text(entry, "value", item_loc)
+        algorithm = (read.text(entry, "algorithm", item_loc) or "").lower()
         if not algorithm:
-            algorithm_id = optional_int(entry, "algorithm_id", item_loc, 0, 99)
+            algorithm_id = read.integer(entry, "algorithm_id", item_loc, 0, 99)
             algorithm = _HASH_ALGORITHM_IDS.get(algorithm_id or -1, "")
         if value and algorithm in _HASH_PREFERENCE:
             found.append((_HASH_PREFERENCE[algorithm], algorithm.replace("-", ""), value))
@@ -291,3 +296,12 @@ def _best_hash(obj: dict[str, Any], loc: Loc) -> tuple[str, str] | None:
         return None
     _, algorithm, value = min(found)
     return algorithm, value
+
+
+def hash_digest(value: str) -> tuple[str, str] | None:
+    """A bare hash (an observable's value): its algorithm told by its length."""
+    text = value.strip().lower()
+    algorithm = _HASH_BY_LENGTH.get(len(text))
+    if algorithm is None or any(c not in "0123456789abcdef" for c in text):
+        return None
+    return algorithm, text

@@ -1,0 +1,109 @@
+"""The Event node's properties: fixed names, read leniently from fixed OCSF paths.
+
+A producer cannot add or overwrite Event properties by choosing field names. Only
+`class_uid` is required; a bad optional value is dropped and reported.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from shared.core.errors import InvalidEvent
+from shared.mapping.fields import Loc, int_value, scalar_at
+from shared.mapping.graph_model import Scalar
+from shared.mapping.ocsf.reader import Reader
+
+# Event property name <- OCSF path.
+_PROPERTIES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
+    ("source_uid", ("metadata", "uid")),
+    ("vendor", ("metadata", "product", "vendor_name")),
+    ("product_version", ("metadata", "product", "version")),
+    ("event_code", ("metadata", "event_code")),
+    ("activity_name", ("activity_name",)),
+    ("class_name", ("class_name",)),
+    ("status_detail", ("status_detail",)),
+    ("action", ("action",)),
+    ("disposition", ("disposition",)),
+    ("src_port", ("src_endpoint", "port")),
+    ("dst_port", ("dst_endpoint", "port")),
+    ("protocol", ("connection_info", "protocol_name")),
+    ("direction", ("connection_info", "direction")),
+    ("bytes_in", ("traffic", "bytes_in")),
+    ("bytes_out", ("traffic", "bytes_out")),
+    ("logon_type", ("logon_type",)),
+    ("auth_protocol", ("auth_protocol",)),
+    ("service", ("service", "name")),
+    ("http_method", ("http_request", "http_method")),
+    ("user_agent", ("http_request", "user_agent")),
+    ("http_status", ("http_response", "code")),
+    ("dns_query_type", ("query", "type")),
+    ("dns_rcode", ("rcode",)),
+    ("api_operation", ("api", "operation")),
+    ("api_service", ("api", "service", "name")),
+    ("cloud_provider", ("cloud", "provider")),
+    ("cloud_region", ("cloud", "region")),
+    ("cloud_account", ("cloud", "account", "uid")),
+    ("finding_title", ("finding_info", "title")),
+    ("finding_uid", ("finding_info", "uid")),
+    ("finding_title", ("finding", "title")),  # OCSF 1.0
+    ("finding_uid", ("finding", "uid")),  # OCSF 1.0
+    ("email_subject", ("email", "subject")),
+    ("cmd_line", ("process", "cmd_line")),
+)
+
+# Most roots are absent from any one event: look only at the roots present.
+_PROPERTIES_BY_ROOT: Final = {
+    root: tuple(entry for entry in _PROPERTIES if entry[1][0] == root)
+    for root in dict.fromkeys(path[0] for _, path in _PROPERTIES)
+}
+
+
+def event_props(
+    event: dict[str, Any], base: Loc, source_format: str, read: Reader
+) -> dict[str, Scalar]:
+    class_uid = _class_uid(event, base)
+    props: dict[str, Scalar] = {"class_uid": class_uid, "source_format": source_format}
+    category_uid = read.integer(event, "category_uid", base, 0, 999)
+    props["category_uid"] = category_uid if category_uid is not None else class_uid // 1000
+    activity_id = read.integer(event, "activity_id", base, 0, 999)
+    type_uid = read.integer(event, "type_uid", base, 0, 99_999_999)
+    if activity_id is not None:
+        props["activity_id"] = activity_id
+    if type_uid is not None:
+        props["type_uid"] = type_uid
+    elif activity_id is not None:
+        props["type_uid"] = class_uid * 100 + activity_id
+    for name in ("severity_id", "status_id"):
+        number = read.integer(event, name, base, 0, 99)
+        if number is not None:
+            props[name] = number
+    for name in ("message", "status", "outcome", "severity"):
+        text = read.text(event, name, base)
+        if text is not None:
+            props[name] = text
+    product = _product(event)
+    if product is not None:
+        props["product"] = product
+    for root, entries in _PROPERTIES_BY_ROOT.items():
+        if root in event:
+            for name, path in entries:
+                value = scalar_at(event, path)
+                if value is not None:
+                    props.setdefault(name, value)
+    return props
+
+
+def _class_uid(event: dict[str, Any], base: Loc) -> int:
+    """The one field without which an event cannot be placed."""
+    value = event.get("class_uid")
+    if value is None:
+        raise InvalidEvent((*base, "class_uid"), "field required")
+    return int_value(value, (*base, "class_uid"), 0, 999_999)
+
+
+def _product(event: dict[str, Any]) -> str | None:
+    for name in ("name", "vendor_name"):
+        value = scalar_at(event, ("metadata", "product", name))
+        if isinstance(value, str):
+            return value
+    return None

@@ -1,0 +1,147 @@
+"""The OCSF facts the mapping needs, read once from the generated `schema_table.json`.
+
+Which object type an attribute holds comes from the schema's dictionary (an attribute
+name means the same thing in every object and class), so an event of any class, or a
+vendor that puts an attribute in a class that does not list it, is walked the same way.
+The event's `metadata.version` picks the schema version; unknown or absent means the
+newest.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any, Final
+
+# The object kinds that are entities, by the schema type they extend. A type not listed
+# (and extending none listed) is a container: the walk looks inside it.
+ENTITY_KINDS: Final[dict[str, str]] = {
+    "user": "user",
+    "account": "account",
+    "group": "group",
+    "device": "device",
+    "endpoint": "endpoint",
+    "network_interface": "interface",
+    "process_entity": "process",
+    "process": "process",
+    "file": "file",
+    "url": "url",
+    "_resource": "resource",
+    "resource_details": "resource",
+    "managed_entity": "managed_entity",
+    "observable": "observable",
+    "dns_query": "dns_query",
+    "dns_answer": "dns_answer",
+    "ip_t": "ip",
+    "email_t": "email",
+}
+
+_VERSION: Final = re.compile(r"(\d+)\.(\d+)")
+
+
+@dataclass(frozen=True, slots=True)
+class ClassInfo:
+    uid: int
+    name: str
+    caption: str
+    associations: tuple[tuple[str, str], ...]
+
+
+class SchemaVersion:
+    """One OCSF version: attribute types, type inheritance, classes, observable ids."""
+
+    def __init__(self, version: str, table: dict[str, Any]) -> None:
+        self.version = version
+        self._attributes: dict[str, tuple[str, bool]] = {
+            name: (spec[0], bool(spec[1])) for name, spec in table["attributes"].items()
+        }
+        self._overrides: dict[str, dict[str, str]] = table["overrides"]
+        self._extends: dict[str, str | None] = table["extends"]
+        self.observables: dict[int, str] = {int(k): v for k, v in table["observables"].items()}
+        self.classes: dict[int, ClassInfo] = {
+            int(uid): ClassInfo(
+                int(uid),
+                spec["name"],
+                spec["caption"],
+                tuple((a, b) for a, b in spec["associations"]),
+            )
+            for uid, spec in table["classes"].items()
+        }
+        self._kinds: dict[str, str | None] = {}
+
+    def attribute(self, owner: str | None, name: str) -> tuple[str, bool] | None:
+        """(type, is_array) of attribute `name` of object type `owner`, if the walk follows it."""
+        if owner is not None:
+            override = self._overrides.get(owner, {}).get(name)
+            if override is not None:
+                return override, self._attributes.get(name, (override, False))[1]
+        return self._attributes.get(name)
+
+    def kind(self, type_name: str) -> str | None:
+        """The entity kind of a schema type (through `extends`), or None for a container."""
+        if type_name not in self._kinds:
+            self._kinds[type_name] = self._resolve_kind(type_name)
+        return self._kinds[type_name]
+
+    def _resolve_kind(self, type_name: str) -> str | None:
+        seen: set[str] = set()
+        current: str | None = type_name
+        while current is not None and current not in seen:
+            if current in ENTITY_KINDS:
+                return ENTITY_KINDS[current]
+            seen.add(current)
+            current = self._extends.get(current)
+        return None
+
+    def is_object(self, type_name: str) -> bool:
+        return type_name in self._extends
+
+    def attribute_names(self) -> frozenset[str]:
+        return frozenset(self._attributes)
+
+
+class OcsfSchema:
+    def __init__(self, table: dict[str, Any]) -> None:
+        self.versions = {
+            version: SchemaVersion(version, spec) for version, spec in table["versions"].items()
+        }
+        self._ordered = sorted(self.versions, key=_version_key)
+        self.latest = self.versions[self._ordered[-1]]
+
+    def for_version(self, text: object) -> SchemaVersion:
+        """The schema for `metadata.version`: exact major.minor, else the newest not after
+        it, else the newest (an absent, garbled or future version)."""
+        if not isinstance(text, str) or (match := _VERSION.match(text.strip())) is None:
+            return self.latest
+        wanted = (int(match[1]), int(match[2]))
+        chosen = None
+        for version in self._ordered:
+            if _version_key(version)[:2] <= wanted:
+                chosen = version
+        return self.versions[chosen] if chosen is not None else self.latest
+
+    def class_info(self, version: SchemaVersion, class_uid: int) -> ClassInfo | None:
+        """The class in the event's version, else in the newest that has it."""
+        found = version.classes.get(class_uid)
+        if found is None:
+            for name in reversed(self._ordered):
+                found = self.versions[name].classes.get(class_uid)
+                if found is not None:
+                    break
+        return found
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def _read_table() -> dict[str, Any]:
+    text = resources.files(__package__).joinpath("schema_table.json").read_text()
+    table: dict[str, Any] = json.loads(text)
+    return table
+
+
+# Immutable data, like any other table in code: read once at import.
+SCHEMA: Final = OcsfSchema(_read_table())

@@ -1,0 +1,145 @@
+"""Walk an OCSF event by its schema and find every entity it names, wherever it sits.
+
+Each attribute's type comes from the schema: an object of an entity kind is built
+into entities (shared/mapping/ocsf/entities.py) and then walked on, because entities
+hold entities (a user's account, a process's parent and file); a container object
+(`email`, `cloud`, `evidences`, `finding_info`) is only walked; an `ip_t` or
+`email_t` value anywhere is an IP or an e-mail address. Free-form JSON (`unmapped`,
+`data`) has no schema and is not walked, nor is `metadata` (it describes the log
+pipeline, not the activity).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from typing import Any, Final
+
+from shared.mapping.fields import Loc
+from shared.mapping.graph_model import Entity
+from shared.mapping.ocsf import entities as build
+from shared.mapping.ocsf.entities import Builder, Context
+from shared.mapping.ocsf.naming import HAS_DOMAIN, relationship_for
+from shared.mapping.ocsf.observables import observable_entities
+from shared.mapping.ocsf.schema import SchemaVersion
+
+_BUILDERS: Final[dict[str, Builder]] = {
+    "user": build.user,
+    "account": build.account,
+    "group": build.group,
+    "device": build.host,
+    "endpoint": build.host,
+    "interface": build.host,
+    "process": build.process,
+    "file": build.file,
+    "url": build.url,
+    "resource": build.resource,
+    "managed_entity": build.managed_entity,
+    "dns_query": build.dns_query,
+    "dns_answer": build.dns_answer,
+}
+# Scalar attributes a builder already turned into entities of its own.
+_CONSUMED: Final[dict[str, frozenset[str]]] = {
+    "device": frozenset({"ip"}),
+    "endpoint": frozenset({"ip"}),
+    "interface": frozenset({"ip"}),
+    "resource": frozenset({"ip"}),
+}
+_NOT_WALKED: Final = frozenset({"metadata", "unmapped", "raw_data", "object", "json_t"})
+# Deeper than any real event nests entities (a process tree is walked to this depth).
+MAX_DEPTH: Final = 12
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """One entity the event names, where (`path`, attribute names only) and as what."""
+
+    path: tuple[str, ...]
+    rel: str
+    entity: Entity
+
+
+class SchemaWalk:
+    def __init__(self, version: SchemaVersion, ctx: Context) -> None:
+        self._version = version
+        self._ctx = ctx
+
+    def event(self, event: dict[str, Any]) -> Iterator[Mention]:
+        yield from self._members(event, None, (), ("event",), self._ctx, 0)
+
+    def _members(
+        self,
+        obj: dict[str, Any],
+        owner: str | None,
+        path: tuple[str, ...],
+        loc: Loc,
+        ctx: Context,
+        depth: int,
+    ) -> Iterator[Mention]:
+        consumed = (
+            _CONSUMED.get(self._version.kind(owner) or "", frozenset()) if owner else frozenset()
+        )
+        device = obj.get("device")
+        if path and isinstance(device, dict):
+            # What happened inside a finding's evidence happened on the evidence's device.
+            own = build.host_key(device, (*loc, "device"), ctx.read)
+            if own is not None:
+                ctx = replace(ctx, device_key=own)
+        for name, value in obj.items():
+            if value is None or name in _NOT_WALKED or name in consumed:
+                continue
+            spec = self._version.attribute(owner, name)
+            if spec is None or spec[0] in _NOT_WALKED:
+                continue
+            for item_loc, item in ctx.read.items(value, (*loc, name)):
+                yield from self._value(item, spec[0], (*path, name), item_loc, ctx, depth + 1)
+
+    def _value(
+        self,
+        value: object,
+        type_name: str,
+        path: tuple[str, ...],
+        loc: Loc,
+        ctx: Context,
+        depth: int,
+    ) -> Iterator[Mention]:
+        if depth > MAX_DEPTH:
+            return
+        rel = relationship_for(path)
+        kind = self._version.kind(type_name)
+        if kind in ("ip", "email"):
+            entity = self._scalar(kind, value, loc, ctx)
+            if entity is not None:
+                yield Mention(path, rel, entity)
+            return
+        if kind == "url" and isinstance(value, str):
+            # Some producers send the URL itself where OCSF has a url object.
+            text = ctx.read.text_value(value, loc)
+            for entity in build.url_entities(text) if text else ():
+                yield Mention(path, HAS_DOMAIN if entity.label == "Domain" else rel, entity)
+            return
+        obj = ctx.read.mapping(value, loc)
+        if obj is None:
+            return
+        if kind == "observable":
+            for entity in observable_entities(obj, loc, ctx, self._version.observables):
+                yield Mention(path, rel, entity)
+            return
+        builder = _BUILDERS.get(kind) if kind is not None else None
+        if builder is not None:
+            for entity in builder(obj, loc, ctx):
+                named = HAS_DOMAIN if kind == "url" and entity.label == "Domain" else rel
+                yield Mention(path, named, entity)
+        yield from self._members(obj, type_name, path, loc, ctx, depth)
+
+    def _scalar(self, kind: str, value: object, loc: Loc, ctx: Context) -> Entity | None:
+        if kind == "ip":
+            address = ctx.read.ip_value(value, loc)
+            return None if address is None else build.ip_entity(address)
+        text = ctx.read.text_value(value, loc)
+        if text is None:
+            return None
+        email = build.email_entity(text)
+        if email is None:
+            ctx.read.drop(loc, "is not an e-mail address")
+        return email
