@@ -103,6 +103,19 @@ def user(obj: dict[str, Any], loc: Loc, ctx: Context) -> Iterator[Entity]:
             user_type=read.text(obj, "type", loc),
         )
         yield Entity(key, "User", "User", found)
+    yield from _account_by_uid(read.text(obj, "account_uid", loc), ctx)  # OCSF 1.0
+
+
+def cloud(obj: dict[str, Any], loc: Loc, ctx: Context) -> Iterator[Entity]:
+    """OCSF 1.0 names the cloud account by `account_uid`; later versions by an `account`
+    object, which the walk builds on its own."""
+    yield from _account_by_uid(ctx.read.text(obj, "account_uid", loc), ctx)
+
+
+def _account_by_uid(uid: str | None, ctx: Context) -> Iterator[Entity]:
+    key = keys.account(ctx.cloud_provider, uid, None)
+    if key is not None and uid is not None:
+        yield Entity(key, "Account", "Account", {"uid": uid})
 
 
 def account(obj: dict[str, Any], loc: Loc, ctx: Context) -> Iterator[Entity]:

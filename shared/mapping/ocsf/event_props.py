@@ -12,6 +12,7 @@ from shared.core.errors import InvalidEvent
 from shared.mapping.fields import Loc, int_value, scalar_at
 from shared.mapping.graph_model import Scalar
 from shared.mapping.ocsf.reader import Reader
+from shared.mapping.placeholders import is_placeholder
 
 # Event property name <- OCSF path.
 _PROPERTIES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
@@ -88,7 +89,7 @@ def event_props(
         if root in event:
             for name, path in entries:
                 value = scalar_at(event, path)
-                if value is not None:
+                if value is not None and not (isinstance(value, str) and is_placeholder(value)):
                     props.setdefault(name, value)
     return props
 

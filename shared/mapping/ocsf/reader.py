@@ -28,6 +28,16 @@ def dotted(loc: Loc) -> str:
     return text
 
 
+def _hex_int(text: str) -> int | None:
+    """`0x1a2c`: how Windows writes process ids in its event log."""
+    if len(text) > 2 and text[:2].lower() == "0x" and len(text) <= 18:
+        try:
+            return int(text, 16)
+        except ValueError:
+            return None
+    return None
+
+
 class Reader:
     def __init__(self) -> None:
         self.dropped: list[DroppedField] = []
@@ -64,6 +74,8 @@ class Reader:
             if is_placeholder(value):
                 return None
             number = decimal_int(value.strip())
+            if number is None:
+                number = _hex_int(value.strip())
         if number is None:
             self.drop((*loc, name), "must be an integer")
             return None

@@ -37,6 +37,14 @@ _BUILDERS: Final[dict[str, Builder]] = {
     "managed_entity": build.managed_entity,
     "dns_query": build.dns_query,
     "dns_answer": build.dns_answer,
+    "cloud": build.cloud,
+}
+# An entity a builder derives from an object of another kind (a URL's domain, an OCSF
+# 1.0 user's `account_uid`) is joined under its own name, not the object's.
+_DERIVED: Final[dict[tuple[str, str], str]] = {
+    ("url", "Domain"): HAS_DOMAIN,
+    ("user", "Account"): "HAS_ACCOUNT",
+    ("cloud", "Account"): "HAS_ACCOUNT",
 }
 # Scalar attributes a builder already turned into entities of its own.
 _CONSUMED: Final[dict[str, frozenset[str]]] = {
@@ -128,7 +136,7 @@ class SchemaWalk:
         builder = _BUILDERS.get(kind) if kind is not None else None
         if builder is not None:
             for entity in builder(obj, loc, ctx):
-                named = HAS_DOMAIN if kind == "url" and entity.label == "Domain" else rel
+                named = _DERIVED.get((kind or "", entity.label or ""), rel)
                 yield Mention(path, named, entity)
         yield from self._members(obj, type_name, path, loc, ctx, depth)
 
