@@ -71,7 +71,8 @@ def assert_expected_graph(graph: Graph, ids: dict[str, str]) -> None:
                 a=a,
                 b=b,
             )
-            assert count is not None and count >= 1, (sample.name, a, b)
+            assert count is not None, (sample.name, a, b)
+            assert count >= 1
 
 
 @pytest.fixture
@@ -95,10 +96,7 @@ def test_vendor_events_give_the_expected_graph_directly_and_through_kafka(
         direct = snapshot(graph)
         # Replayed, the graph does not move: counters, associations and all.
         post_all(client, 201)
-        through_kafka = snapshot(graph)
-    for part in direct:
-        for left, right in zip(through_kafka[part], direct[part], strict=True):
-            assert left == right, part
+        assert snapshot(graph) == direct
 
     # Zeek's conn, dns and http records share one uid: three events, none swallowed.
     zeek = {direct_ids[name] for name in ("zeek conn", "zeek dns", "zeek http")}
@@ -113,11 +111,8 @@ def test_vendor_events_give_the_expected_graph_directly_and_through_kafka(
     assert kafka_ids == direct_ids
     writers[0].wait_ready()
     wait_for(lambda: len(snapshot(graph)["events"]) >= len(SAMPLES), 120, "every sample in Neo4j")
-    try:
-        wait_for(lambda: snapshot(graph) == direct, 30, "the same graph as the direct write")
-    except AssertionError:
-        pass
-    # (on failure, the assertion below shows the difference)
+    # Each batch lands with its entities and links in one transaction: once every event
+    # is there, the graph is complete.
     through_kafka = snapshot(graph)
     for part in direct:
         for left, right in zip(through_kafka[part], direct[part], strict=True):
