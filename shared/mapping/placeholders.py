@@ -7,6 +7,7 @@ and in a security graph a false link invents lateral movement.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Final
 
@@ -48,10 +49,16 @@ _ONLY_PUNCTUATION: Final = re.compile(r"[\s\-_.*?/\\|#~]+")
 
 def is_placeholder(value: str | None) -> bool:
     """True when `value` names nothing: absent, blank, a filler word, or punctuation only."""
-    if value is None:
-        return True
+    return value is None or _is_placeholder_text(value)
+
+
+# Pure, and the same host and user names recur in most events.
+@functools.lru_cache(maxsize=65_536)
+def _is_placeholder_text(value: str) -> bool:
     text = value.strip().lower()
-    return text in PLACEHOLDERS or _ONLY_PUNCTUATION.fullmatch(text) is not None
+    if text in PLACEHOLDERS:
+        return True
+    return not text[:1].isalnum() and _ONLY_PUNCTUATION.fullmatch(text) is not None
 
 
 def meaningful(value: str | None) -> str | None:

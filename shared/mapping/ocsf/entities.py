@@ -165,10 +165,13 @@ def host_key(obj: dict[str, Any] | None, loc: Loc, read: Reader) -> str | None:
     """The key `host` gives this object, for scoping what happened on it."""
     if obj is None:
         return None
-    for entity in host(obj, loc, Context(read, "", None, None)):
-        if entity.label == "Host":
-            return entity.key
-    return None
+    hostname, name = read.text(obj, "hostname", loc), read.text(obj, "name", loc)
+    return keys.host(
+        read.text(obj, "uid", loc),
+        read.text(obj, "instance_uid", loc),
+        None if hostname is None or canonical_ip(hostname) else hostname,
+        None if name is None or canonical_ip(name) else name,
+    )
 
 
 def process(obj: dict[str, Any], loc: Loc, ctx: Context) -> Iterator[Entity]:

@@ -74,8 +74,8 @@ class SchemaVersion:
 
     def attribute(self, owner: str | None, name: str) -> tuple[str, bool] | None:
         """(type, is_array) of attribute `name` of object type `owner`, if the walk follows it."""
-        if owner is not None:
-            override = self._overrides.get(owner, {}).get(name)
+        if owner is not None and owner in self._overrides:
+            override = self._overrides[owner].get(name)
             if override is not None:
                 return override, self._attributes.get(name, (override, False))[1]
         return self._attributes.get(name)
@@ -109,17 +109,31 @@ class OcsfSchema:
             version: SchemaVersion(version, spec) for version, spec in table["versions"].items()
         }
         self._ordered = sorted(self.versions, key=_version_key)
+        self._ordered_keys = [(_version_key(v)[:2], v) for v in self._ordered]
         self.latest = self.versions[self._ordered[-1]]
+        # Events carry a handful of distinct version strings: resolve each once.
+        self._by_text: dict[str, SchemaVersion] = {}
 
     def for_version(self, text: object) -> SchemaVersion:
         """The schema for `metadata.version`: exact major.minor, else the newest not after
         it, else the newest (an absent, garbled or future version)."""
-        if not isinstance(text, str) or (match := _VERSION.match(text.strip())) is None:
+        if not isinstance(text, str):
+            return self.latest
+        found = self._by_text.get(text)
+        if found is None:
+            found = self._resolve(text)
+            if len(self._by_text) < 1024:  # bounded: the text comes from clients
+                self._by_text[text] = found
+        return found
+
+    def _resolve(self, text: str) -> SchemaVersion:
+        match = _VERSION.match(text.strip())
+        if match is None:
             return self.latest
         wanted = (int(match[1]), int(match[2]))
         chosen = None
-        for version in self._ordered:
-            if _version_key(version)[:2] <= wanted:
+        for key, version in self._ordered_keys:
+            if key <= wanted:
                 chosen = version
         return self.versions[chosen] if chosen is not None else self.latest
 

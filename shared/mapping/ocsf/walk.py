@@ -11,7 +11,6 @@ pipeline, not the activity).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any, Final
 
@@ -54,6 +53,7 @@ _CONSUMED: Final[dict[str, frozenset[str]]] = {
     "resource": frozenset({"ip"}),
 }
 _NOT_WALKED: Final = frozenset({"metadata", "unmapped", "raw_data", "object", "json_t"})
+_NOTHING: Final[frozenset[str]] = frozenset()
 # Deeper than any real event nests entities (a process tree is walked to this depth).
 MAX_DEPTH: Final = 12
 
@@ -68,12 +68,17 @@ class Mention:
 
 
 class SchemaWalk:
+    """Appends to a list rather than yielding: a generator per nesting level cost more
+    than the mapping itself."""
+
     def __init__(self, version: SchemaVersion, ctx: Context) -> None:
         self._version = version
         self._ctx = ctx
 
-    def event(self, event: dict[str, Any]) -> Iterator[Mention]:
-        yield from self._members(event, None, (), ("event",), self._ctx, 0)
+    def event(self, event: dict[str, Any]) -> list[Mention]:
+        found: list[Mention] = []
+        self._members(event, None, (), ("event",), self._ctx, 0, found)
+        return found
 
     def _members(
         self,
@@ -83,24 +88,28 @@ class SchemaWalk:
         loc: Loc,
         ctx: Context,
         depth: int,
-    ) -> Iterator[Mention]:
-        consumed = (
-            _CONSUMED.get(self._version.kind(owner) or "", frozenset()) if owner else frozenset()
-        )
+        found: list[Mention],
+    ) -> None:
+        consumed = _CONSUMED.get(self._version.kind(owner) or "", _NOTHING) if owner else _NOTHING
         device = obj.get("device")
         if path and isinstance(device, dict):
             # What happened inside a finding's evidence happened on the evidence's device.
             own = build.host_key(device, (*loc, "device"), ctx.read)
             if own is not None:
                 ctx = replace(ctx, device_key=own)
+        attribute = self._version.attribute
         for name, value in obj.items():
             if value is None or name in _NOT_WALKED or name in consumed:
                 continue
-            spec = self._version.attribute(owner, name)
+            spec = attribute(owner, name)
             if spec is None or spec[0] in _NOT_WALKED:
                 continue
-            for item_loc, item in ctx.read.items(value, (*loc, name)):
-                yield from self._value(item, spec[0], (*path, name), item_loc, ctx, depth + 1)
+            child_path = (*path, name)
+            if isinstance(value, list):
+                for item_loc, item in ctx.read.items(value, (*loc, name)):
+                    self._value(item, spec[0], child_path, item_loc, ctx, depth + 1, found)
+            else:
+                self._value(value, spec[0], child_path, (*loc, name), ctx, depth + 1, found)
 
     def _value(
         self,
@@ -110,35 +119,43 @@ class SchemaWalk:
         loc: Loc,
         ctx: Context,
         depth: int,
-    ) -> Iterator[Mention]:
+        found: list[Mention],
+    ) -> None:
         if depth > MAX_DEPTH:
             return
-        rel = relationship_for(path)
         kind = self._version.kind(type_name)
         if kind in ("ip", "email"):
             entity = self._scalar(kind, value, loc, ctx)
             if entity is not None:
-                yield Mention(path, rel, entity)
+                found.append(Mention(path, relationship_for(path), entity))
             return
         if kind == "url" and isinstance(value, str):
             # Some producers send the URL itself where OCSF has a url object.
             text = ctx.read.text_value(value, loc)
             for entity in build.url_entities(text) if text else ():
-                yield Mention(path, HAS_DOMAIN if entity.label == "Domain" else rel, entity)
+                found.append(
+                    Mention(
+                        path,
+                        _DERIVED.get(("url", entity.label or ""), relationship_for(path)),
+                        entity,
+                    )
+                )
             return
         obj = ctx.read.mapping(value, loc)
         if obj is None:
             return
         if kind == "observable":
+            rel = relationship_for(path)
             for entity in observable_entities(obj, loc, ctx, self._version.observables):
-                yield Mention(path, rel, entity)
+                found.append(Mention(path, rel, entity))
             return
         builder = _BUILDERS.get(kind) if kind is not None else None
         if builder is not None:
+            rel = relationship_for(path)
             for entity in builder(obj, loc, ctx):
                 named = _DERIVED.get((kind or "", entity.label or ""), rel)
-                yield Mention(path, named, entity)
-        yield from self._members(obj, type_name, path, loc, ctx, depth)
+                found.append(Mention(path, named, entity))
+        self._members(obj, type_name, path, loc, ctx, depth, found)
 
     def _scalar(self, kind: str, value: object, loc: Loc, ctx: Context) -> Entity | None:
         if kind == "ip":
