@@ -7,7 +7,7 @@ PYTEST_ARGS ?=
 SOAK_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install dev services-up services-down services-status test test-unit lint fmt bench soak clean
+.PHONY: help install test-programs dev services-up services-down services-status test test-unit lint fmt bench soak clean
 
 help:
 	@echo "make dev             install, start local Kafka + Neo4j, run ingest_api and graph_writer (Ctrl-C stops all)"
@@ -41,7 +41,12 @@ services-status:
 dev: install
 	$(LOCAL)/dev.sh $(PY)
 
-test: install services-up
+# syslog-ng and prometheus for their integration tests, from Debian's packages when
+# missing and run as root (else those tests skip); never fails.
+test-programs:
+	deploy/test-programs.sh
+
+test: install test-programs services-up
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-unit: install

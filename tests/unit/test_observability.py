@@ -9,9 +9,7 @@ With promtool on PATH (or PROMTOOL set) the rules and their unit tests also run.
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,7 @@ from prometheus_client.metrics import MetricWrapperBase
 
 import graph_writer.metrics
 import ingest_api.metrics
+from tests.programs import find_program, missing_reason
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -391,10 +390,10 @@ def test_servicemonitor_example_selects_the_services_by_port_name() -> None:
 
 
 def promtool() -> str | None:
-    return os.environ.get("PROMTOOL") or shutil.which("promtool")
+    return find_program("promtool")
 
 
-@pytest.mark.skipif(promtool() is None, reason="promtool not installed (set PROMTOOL)")
+@pytest.mark.skipif(promtool() is None, reason=missing_reason("promtool"))
 @pytest.mark.parametrize(
     "args",
     [
