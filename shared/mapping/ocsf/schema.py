@@ -48,6 +48,7 @@ class ClassInfo:
     name: str
     caption: str
     associations: tuple[tuple[str, str], ...]
+    attributes: tuple[str, ...]  # own and inherited, that the walk may follow
 
 
 class SchemaVersion:
@@ -60,6 +61,9 @@ class SchemaVersion:
         }
         self._overrides: dict[str, dict[str, str]] = table["overrides"]
         self._extends: dict[str, str | None] = table["extends"]
+        self.members: dict[str, tuple[str, ...]] = {
+            name: tuple(attrs) for name, attrs in table["members"].items()
+        }
         self.observables: dict[int, str] = {int(k): v for k, v in table["observables"].items()}
         self.classes: dict[int, ClassInfo] = {
             int(uid): ClassInfo(
@@ -67,6 +71,7 @@ class SchemaVersion:
                 spec["name"],
                 spec["caption"],
                 tuple((a, b) for a, b in spec["associations"]),
+                tuple(spec["attributes"]),
             )
             for uid, spec in table["classes"].items()
         }

@@ -46,6 +46,15 @@ def _version_table(schema: dict[str, Any]) -> dict[str, Any]:
             own = spec.get("type") if isinstance(spec, dict) else None
             if own is not None and own != attributes.get(attr, [None])[0] and keep(own):
                 overrides.setdefault(name, {})[attr] = own
+    # Per object, and per class below: the attributes (own and inherited) the walk may
+    # follow. Only the coverage table in docs/formats.md reads them: the walk itself goes
+    # by the dictionary, so an attribute a vendor puts in an unlisted place still maps.
+    members = {
+        name: sorted(
+            a for a in _inherited(name, objects) if a in attributes or a in overrides.get(name, {})
+        )
+        for name in sorted(objects)
+    }
     categories = {
         name: meta["uid"] for name, meta in schema["categories_meta"]["attributes"].items()
     }
@@ -64,6 +73,7 @@ def _version_table(schema: dict[str, Any]) -> dict[str, Any]:
         )
         classes[str(class_uid)] = {
             "name": name,
+            "attributes": sorted(a for a in _inherited(name, schema["events"]) if a in attributes),
             "caption": event.get("caption", name),
             "associations": [list(p) for p in pairs],
         }
@@ -71,9 +81,22 @@ def _version_table(schema: dict[str, Any]) -> dict[str, Any]:
         "attributes": attributes,
         "observables": _observable_types(schema),
         "overrides": overrides,
+        "members": members,
         "extends": {name: obj.get("extends") for name, obj in sorted(objects.items())},
         "classes": dict(sorted(classes.items(), key=lambda item: int(item[0]))),
     }
+
+
+def _inherited(name: str, table: dict[str, Any]) -> set[str]:
+    """The attribute names of `name` and of every type it extends."""
+    found: set[str] = set()
+    seen: set[str] = set()
+    current: str | None = name
+    while current is not None and current not in seen and current in table:
+        seen.add(current)
+        found.update(a for a in table[current].get("attributes", {}) if not a.startswith("$"))
+        current = table[current].get("extends")
+    return found
 
 
 def _observable_types(schema: dict[str, Any]) -> dict[str, str]:

@@ -40,19 +40,19 @@ _BUILDERS: Final[dict[str, Builder]] = {
 }
 # An entity a builder derives from an object of another kind (a URL's domain, an OCSF
 # 1.0 user's `account_uid`) is joined under its own name, not the object's.
-_DERIVED: Final[dict[tuple[str, str], str]] = {
+DERIVED: Final[dict[tuple[str, str], str]] = {
     ("url", "Domain"): HAS_DOMAIN,
     ("user", "Account"): "HAS_ACCOUNT",
     ("cloud", "Account"): "HAS_ACCOUNT",
 }
 # Scalar attributes a builder already turned into entities of its own.
-_CONSUMED: Final[dict[str, frozenset[str]]] = {
+CONSUMED: Final[dict[str, frozenset[str]]] = {
     "device": frozenset({"ip"}),
     "endpoint": frozenset({"ip"}),
     "interface": frozenset({"ip"}),
     "resource": frozenset({"ip"}),
 }
-_NOT_WALKED: Final = frozenset({"metadata", "unmapped", "raw_data", "object", "json_t"})
+NOT_WALKED: Final = frozenset({"metadata", "unmapped", "raw_data", "object", "json_t"})
 _NOTHING: Final[frozenset[str]] = frozenset()
 # Deeper than any real event nests entities (a process tree is walked to this depth).
 MAX_DEPTH: Final = 12
@@ -90,7 +90,7 @@ class SchemaWalk:
         depth: int,
         found: list[Mention],
     ) -> None:
-        consumed = _CONSUMED.get(self._version.kind(owner) or "", _NOTHING) if owner else _NOTHING
+        consumed = CONSUMED.get(self._version.kind(owner) or "", _NOTHING) if owner else _NOTHING
         device = obj.get("device")
         if path and isinstance(device, dict):
             # What happened inside a finding's evidence happened on the evidence's device.
@@ -99,10 +99,10 @@ class SchemaWalk:
                 ctx = replace(ctx, device_key=own)
         attribute = self._version.attribute
         for name, value in obj.items():
-            if value is None or name in _NOT_WALKED or name in consumed:
+            if value is None or name in NOT_WALKED or name in consumed:
                 continue
             spec = attribute(owner, name)
-            if spec is None or spec[0] in _NOT_WALKED:
+            if spec is None or spec[0] in NOT_WALKED:
                 continue
             child_path = (*path, name)
             if isinstance(value, list):
@@ -136,7 +136,7 @@ class SchemaWalk:
                 found.append(
                     Mention(
                         path,
-                        _DERIVED.get(("url", entity.label or ""), relationship_for(path)),
+                        DERIVED.get(("url", entity.label or ""), relationship_for(path)),
                         entity,
                     )
                 )
@@ -153,7 +153,7 @@ class SchemaWalk:
         if builder is not None:
             rel = relationship_for(path)
             for entity in builder(obj, loc, ctx):
-                named = _DERIVED.get((kind or "", entity.label or ""), rel)
+                named = DERIVED.get((kind or "", entity.label or ""), rel)
                 found.append(Mention(path, named, entity))
         self._members(obj, type_name, path, loc, ctx, depth, found)
 
