@@ -23,8 +23,6 @@ Route = Literal["kafka", "direct"]
 class NothingDurable(BlueprintError):
     """Neither Kafka nor Neo4j took the events; the client should retry later."""
 
-    retriable = True
-
 
 class Refused(BlueprintError):
     """Neo4j can never store some of the events (direct path); every other one is durable.

@@ -24,23 +24,14 @@ from ingest_api.intake import AcceptedEvent, RejectedItem, accept_item
 from ingest_api.json_limits import json_limit_violation
 from ingest_api.json_response import FastJSONResponse
 from ingest_api.problems import HttpProblem, invalid
-from ingest_api.state import AppState
+from ingest_api.request_id import request_id
+from ingest_api.state import AppState, app_state
 from shared.mapping.fields import decimal_int
 from shared.mapping.timeparse import TimeParseError, parse_event_time
 from shared.neo4j_store.repository import EventFilter
 
 MAX_PAGE = 500
 DEFAULT_PAGE = 50
-
-
-def app_state(request: Request) -> AppState:
-    state: AppState = request.state.app
-    return state
-
-
-def request_id(request: Request) -> str | None:
-    value: str | None = request.scope.get("state", {}).get("request_id")
-    return value
 
 
 async def post_event(request: Request) -> FastJSONResponse:

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit, urlunsplit
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from ingest_api.routes_events import app_state
+from ingest_api.state import app_state
 from shared.core.errors import StoreUnavailable
 
 
