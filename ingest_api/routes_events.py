@@ -18,7 +18,7 @@ from ingest_api.body import (
     require_media_type,
     split_ndjson,
 )
-from ingest_api.dispatch import NothingDurable, Refused, Route
+from ingest_api.dispatch import Dispatched, NothingDurable, Refused, Route, Stored
 from ingest_api.in_flight import InFlightLimiter, Overloaded
 from ingest_api.intake import AcceptedEvent, RejectedItem, accept_item
 from ingest_api.json_limits import json_limit_violation
@@ -43,13 +43,14 @@ async def post_event(request: Request) -> FastJSONResponse:
         metrics.EVENTS_REJECTED.inc()
         error = "payload_too_large" if result.status == 413 else "invalid_event"
         raise HttpProblem(result.status, error, "the event is not valid", result.detail)
-    try:
-        route = await _submit(request, [result])
-    except Refused as exc:
+    dispatched = await _submit(request, [result])
+    outcome = dispatched.outcomes[0]
+    if isinstance(outcome, Refused):
         metrics.EVENTS_REJECTED.inc()
-        detail = [invalid(("event",), reason) for reason in exc.reasons.values()]
-        raise HttpProblem(422, "invalid_event", "the event cannot be stored", detail) from None
-    return FastJSONResponse({"id": result.id, "event": result.record.event}, _status(route))
+        detail = [invalid(("event",), outcome.reason)]
+        raise HttpProblem(422, "invalid_event", "the event cannot be stored", detail)
+    body = {"id": result.id, "event": result.record.event, **_stored_answer(outcome)}
+    return FastJSONResponse(body, _status(dispatched.route))
 
 
 async def post_batch(request: Request) -> FastJSONResponse:
@@ -65,7 +66,7 @@ async def post_batch(request: Request) -> FastJSONResponse:
 
     key = request.headers.get("idempotency-key")
     received_at = datetime.now(UTC)
-    results: list[dict[str, Any]] = []
+    results: list[dict[str, Any] | None] = []
     accepted: list[AcceptedEvent] = []
     for index, item in enumerate(items):
         outcome = (
@@ -74,39 +75,48 @@ async def post_batch(request: Request) -> FastJSONResponse:
             else _accept(state, item, f"{key}:{index}" if key else None, received_at)
         )
         if isinstance(outcome, RejectedItem):
-            results.append({"index": index, "status": "rejected", "detail": outcome.detail})
+            results.append(_rejected(index, outcome.detail))
         else:
             accepted.append(outcome)
-            results.append({"index": index, "status": "accepted", "id": outcome.id})
+            results.append(None)  # answered once the events are durable
 
-    metrics.EVENTS_REJECTED.inc(len(items) - len(accepted))
-    if not accepted:
-        return FastJSONResponse({"accepted": 0, "rejected": len(items), "results": results}, 422)
-    try:
-        route = await _submit(request, accepted)
-        refused = 0
-    except Refused as exc:
-        # The other accepted events are durable; report the refused ones like invalid items.
-        route, refused = "direct", len(exc.reasons)
-        positions = [i for i, r in enumerate(results) if r["status"] == "accepted"]
-        for position, reason in exc.reasons.items():
-            index = positions[position]
-            results[index] = {
-                "index": index,
-                "status": "rejected",
-                "detail": [invalid(("event",), reason)],
-            }
-        metrics.EVENTS_REJECTED.inc(refused)
-    stored = len(accepted) - refused
-    if not stored:
-        return FastJSONResponse({"accepted": 0, "rejected": len(items), "results": results}, 422)
-    body_out = {
-        "accepted": stored,
-        "rejected": len(items) - stored,
-        "route": route,
-        "results": results,
+    route: Route | None = None
+    if accepted:
+        dispatched = await _submit(request, accepted)
+        route = dispatched.route
+        slots = [i for i, r in enumerate(results) if r is None]
+        for index, stored in zip(slots, dispatched.outcomes, strict=True):
+            results[index] = (
+                {"index": index, "status": "accepted", "id": stored.event.id}
+                | _stored_answer(stored)
+                if isinstance(stored, Stored)
+                else _rejected(index, [invalid(("event",), stored.reason)])
+            )
+    answers = [r for r in results if r is not None]
+    stored_count = sum(1 for r in answers if r["status"] == "accepted")
+    metrics.EVENTS_REJECTED.inc(len(items) - stored_count)
+    body_out: dict[str, Any] = {
+        "accepted": stored_count,
+        "rejected": len(items) - stored_count,
+        "results": answers,
     }
-    return FastJSONResponse(body_out, _status(route))
+    if not stored_count or route is None:
+        return FastJSONResponse(body_out, 422)
+    return FastJSONResponse({**body_out, "route": route}, _status(route))
+
+
+def _rejected(index: int, detail: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"index": index, "status": "rejected", "detail": detail}
+
+
+def _stored_answer(outcome: Stored) -> dict[str, Any]:
+    dropped = outcome.event.graph_event.dropped
+    for field in dropped:
+        metrics.count_dropped(field.path)
+    return {
+        "dropped": [{"path": d.path, "reason": d.reason} for d in dropped],
+        "duplicate": outcome.duplicate,
+    }
 
 
 async def list_events(request: Request) -> FastJSONResponse:
@@ -148,7 +158,7 @@ def _accept(
     return accept_item(item, idempotency_key, received_at, s.max_event_bytes)
 
 
-async def _submit(request: Request, events: list[AcceptedEvent]) -> Route:
+async def _submit(request: Request, events: list[AcceptedEvent]) -> Dispatched:
     state = app_state(request)
     limiter: InFlightLimiter = request.state.in_flight
     try:
