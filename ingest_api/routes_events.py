@@ -22,19 +22,28 @@ from ingest_api.dispatch import Dispatched, NothingDurable, Refused, Route, Stor
 from ingest_api.in_flight import InFlightLimiter, Overloaded
 from ingest_api.intake import AcceptedEvent, RejectedItem, accept_item
 from ingest_api.json_limits import json_limit_violation
-from ingest_api.json_response import FastJSONResponse
+from ingest_api.json_response import ModelResponse
 from ingest_api.problems import HttpProblem, invalid
 from ingest_api.request_id import request_id
+from ingest_api.schemas import (
+    DEFAULT_PAGE,
+    MAX_CLASS_UID,
+    MAX_PAGE,
+    BatchAnswer,
+    BatchItemAccepted,
+    BatchItemRejected,
+    DroppedField,
+    EventOut,
+    EventPage,
+    StoredEvent,
+)
 from ingest_api.state import AppState, app_state
 from shared.mapping.fields import decimal_int
 from shared.mapping.timeparse import TimeParseError, parse_event_time
 from shared.neo4j_store.repository import EventFilter
 
-MAX_PAGE = 500
-DEFAULT_PAGE = 50
 
-
-async def post_event(request: Request) -> FastJSONResponse:
+async def post_event(request: Request) -> ModelResponse:
     state = app_state(request)
     require_media_type(request, JSON_TYPES)
     item = parse_json(await read_body(request, state.settings.max_body_bytes))
@@ -49,11 +58,16 @@ async def post_event(request: Request) -> FastJSONResponse:
         metrics.EVENTS_REJECTED.inc()
         detail = [invalid(("event",), outcome.reason)]
         raise HttpProblem(422, "invalid_event", "the event cannot be stored", detail)
-    body = {"id": result.id, "event": result.record.event, **_stored_answer(outcome)}
-    return FastJSONResponse(body, _status(dispatched.route))
+    answer = StoredEvent(
+        id=result.id,
+        event=result.record.event,
+        dropped=_dropped(outcome),
+        duplicate=outcome.duplicate,
+    )
+    return ModelResponse(answer, _status(dispatched.route))
 
 
-async def post_batch(request: Request) -> FastJSONResponse:
+async def post_batch(request: Request) -> ModelResponse:
     state = app_state(request)
     kind = require_media_type(request, JSON_TYPES | NDJSON_TYPES)
     body = await read_body(request, state.settings.max_batch_bytes)
@@ -66,7 +80,7 @@ async def post_batch(request: Request) -> FastJSONResponse:
 
     key = request.headers.get("idempotency-key")
     received_at = datetime.now(UTC)
-    results: list[dict[str, Any] | None] = []
+    results: list[BatchItemAccepted | BatchItemRejected | None] = []
     accepted: list[AcceptedEvent] = []
     for index, item in enumerate(items):
         outcome = (
@@ -79,52 +93,59 @@ async def post_batch(request: Request) -> FastJSONResponse:
         else:
             accepted.append(outcome)
             results.append(None)  # answered once the events are durable
-
-    route: Route | None = None
-    if accepted:
-        dispatched = await _submit(request, accepted)
-        route = dispatched.route
-        slots = [i for i, r in enumerate(results) if r is None]
-        for index, stored in zip(slots, dispatched.outcomes, strict=True):
-            results[index] = (
-                {"index": index, "status": "accepted", "id": stored.event.id}
-                | _stored_answer(stored)
-                if isinstance(stored, Stored)
-                else _rejected(index, [invalid(("event",), stored.reason)])
-            )
+    route = await _submit_batch(request, accepted, results) if accepted else None
     answers = [r for r in results if r is not None]
-    stored_count = sum(1 for r in answers if r["status"] == "accepted")
-    metrics.EVENTS_REJECTED.inc(len(items) - stored_count)
-    body_out: dict[str, Any] = {
-        "accepted": stored_count,
-        "rejected": len(items) - stored_count,
-        "results": answers,
-    }
-    if not stored_count or route is None:
-        return FastJSONResponse(body_out, 422)
-    return FastJSONResponse({**body_out, "route": route}, _status(route))
+    stored = sum(1 for r in answers if isinstance(r, BatchItemAccepted))
+    metrics.EVENTS_REJECTED.inc(len(items) - stored)
+    answer = BatchAnswer(accepted=stored, rejected=len(items) - stored, results=answers)
+    if not stored or route is None:
+        return ModelResponse(answer, 422)
+    answer.route = route
+    return ModelResponse(answer, _status(route))
 
 
-def _rejected(index: int, detail: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"index": index, "status": "rejected", "detail": detail}
+async def _submit_batch(
+    request: Request,
+    events: list[AcceptedEvent],
+    results: list[BatchItemAccepted | BatchItemRejected | None],
+) -> Route:
+    """Fill the open slots of `results`, in order, with what became of each event."""
+    dispatched = await _submit(request, events)
+    slots = [i for i, r in enumerate(results) if r is None]
+    for index, outcome in zip(slots, dispatched.outcomes, strict=True):
+        results[index] = (
+            BatchItemAccepted(
+                index=index,
+                status="accepted",
+                id=outcome.event.id,
+                dropped=_dropped(outcome),
+                duplicate=outcome.duplicate,
+            )
+            if isinstance(outcome, Stored)
+            else _rejected(index, [invalid(("event",), outcome.reason)])
+        )
+    return dispatched.route
 
 
-def _stored_answer(outcome: Stored) -> dict[str, Any]:
+def _rejected(index: int, detail: list[dict[str, Any]]) -> BatchItemRejected:
+    return BatchItemRejected.model_validate(
+        {"index": index, "status": "rejected", "detail": detail}
+    )
+
+
+def _dropped(outcome: Stored) -> list[DroppedField]:
     dropped = outcome.event.graph_event.dropped
     for field in dropped:
         metrics.count_dropped(field.path)
-    return {
-        "dropped": [{"path": d.path, "reason": d.reason} for d in dropped],
-        "duplicate": outcome.duplicate,
-    }
+    return [DroppedField(path=d.path, reason=d.reason) for d in dropped]
 
 
-async def list_events(request: Request) -> FastJSONResponse:
+async def list_events(request: Request) -> ModelResponse:
     state = app_state(request)
     query = request.query_params
     _refuse_repeated(query)
     filters = EventFilter(
-        class_uid=_int_param(query.get("class_uid"), "class_uid", 0, 999_999),
+        class_uid=_int_param(query.get("class_uid"), "class_uid", 0, MAX_CLASS_UID),
         since=_time_param(query.get("since"), "since"),
         until=_time_param(query.get("until"), "until"),
         entity=query.get("entity") or None,
@@ -136,15 +157,16 @@ async def list_events(request: Request) -> FastJSONResponse:
         raise HttpProblem(
             422, "invalid_query", "bad cursor", [invalid(("query", "cursor"), "invalid cursor")]
         ) from None
-    return FastJSONResponse({"items": page.items, "next_cursor": page.next_cursor})
+    items = [EventOut.model_validate(item) for item in page.items]
+    return ModelResponse(EventPage(items=items, next_cursor=page.next_cursor))
 
 
-async def get_event(request: Request) -> FastJSONResponse:
+async def get_event(request: Request) -> ModelResponse:
     state = app_state(request)
     event = await state.repository.get_event(request.path_params["event_id"])
     if event is None:
         raise HttpProblem(404, "not_found", "no event with this id")
-    return FastJSONResponse(event)
+    return ModelResponse(EventOut.model_validate(event))
 
 
 def _accept(
