@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -38,11 +39,34 @@ def create_app(settings: IngestApiSettings) -> Starlette:
         if settings.auth_disabled
         else auth_policy(settings.auth_protect_reads, settings.auth_protect_metrics)
     )
-    document = openapi_document(OPERATIONS, auth)
+    return Starlette(
+        routes=starlette_routes(),
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            *([Middleware(MetricsMiddleware)] if settings.metrics_enabled else []),
+            *(
+                [Middleware(ApiKeyMiddleware, KeyChecker(settings.api_keys), auth)]
+                if auth is not None
+                else []
+            ),
+            Middleware(
+                RequestTimeoutMiddleware, settings.request_timeout_s, settings.retry_after_s
+            ),
+        ],
+        exception_handlers={
+            HttpProblem: _problem_response,
+            StoreUnavailable: _store_unavailable(settings.retry_after_s),
+        },
+        lifespan=_lifespan(settings, openapi_document(OPERATIONS, auth)),
+    )
 
+
+def _lifespan(
+    settings: IngestApiSettings, document: dict[str, Any]
+) -> Callable[[Starlette], contextlib.AbstractAsyncContextManager[dict[str, object]]]:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, object]]:
-        if auth is None:
+        if settings.auth_disabled:
             log.warning(
                 "authentication is disabled (AUTH_DISABLED=true): anyone who reaches "
                 "the port can write and read events"
@@ -81,26 +105,7 @@ def create_app(settings: IngestApiSettings) -> Starlette:
                 await publisher.close()
             await driver.close()
 
-    return Starlette(
-        routes=starlette_routes(),
-        middleware=[
-            Middleware(RequestIdMiddleware),
-            *([Middleware(MetricsMiddleware)] if settings.metrics_enabled else []),
-            *(
-                [Middleware(ApiKeyMiddleware, KeyChecker(settings.api_keys), auth)]
-                if auth is not None
-                else []
-            ),
-            Middleware(
-                RequestTimeoutMiddleware, settings.request_timeout_s, settings.retry_after_s
-            ),
-        ],
-        exception_handlers={
-            HttpProblem: _problem_response,
-            StoreUnavailable: _store_unavailable(settings.retry_after_s),
-        },
-        lifespan=lifespan,
-    )
+    return lifespan
 
 
 async def _problem_response(request: Request, exc: Exception) -> Response:
