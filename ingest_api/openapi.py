@@ -6,6 +6,7 @@ import re
 from typing import Any, Final, Literal
 
 from pydantic import BaseModel, TypeAdapter
+from typing_extensions import is_typeddict
 
 from ingest_api.auth import AuthPolicy
 from ingest_api.routes import Body, Operation
@@ -43,14 +44,19 @@ def openapi_document(operations: tuple[Operation, ...], auth: AuthPolicy | None)
 
 def schema_of(python_type: Any, mode: Mode, schemas: dict[str, Any]) -> dict[str, Any]:
     """The JSON schema of a type; the models it names go to `schemas`, referenced by name."""
-    if isinstance(python_type, type) and issubclass(python_type, BaseModel):
-        schema = python_type.model_json_schema(ref_template=REF, mode=mode)
-        schemas.update(schema.pop("$defs", {}))
-        schemas[python_type.__name__] = schema
-        return {"$ref": REF.format(model=python_type.__name__)}
     schema = TypeAdapter(python_type).json_schema(ref_template=REF, mode=mode)
     schemas.update(schema.pop("$defs", {}))
+    if _named(python_type):
+        schemas[python_type.__name__] = schema
+        return {"$ref": REF.format(model=python_type.__name__)}
     return schema
+
+
+def _named(python_type: Any) -> bool:
+    """A model or TypedDict, which gets a component of its own rather than an inline schema."""
+    if isinstance(python_type, type) and issubclass(python_type, BaseModel):
+        return True
+    return is_typeddict(python_type)
 
 
 def _operation(op: Operation, auth: AuthPolicy | None, schemas: dict[str, Any]) -> dict[str, Any]:

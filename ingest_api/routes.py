@@ -69,7 +69,7 @@ def _errors(*codes: int) -> dict[int, Body]:
     return {code: Body(_ERROR_TEXT[code], Problem) for code in codes}
 
 
-def _stored(model: type[BaseModel]) -> dict[int, Body]:
+def _stored(model: Any) -> dict[int, Body]:
     return {
         201: Body("Written directly to Neo4j (direct mode or fallback)", model),
         202: Body("Acknowledged by Kafka (acks=all)", model),

@@ -22,7 +22,7 @@ from ingest_api.dispatch import Dispatched, NothingDurable, Refused, Route, Stor
 from ingest_api.in_flight import InFlightLimiter, Overloaded
 from ingest_api.intake import AcceptedEvent, RejectedItem, accept_item
 from ingest_api.json_limits import json_limit_violation
-from ingest_api.json_response import ModelResponse
+from ingest_api.json_response import FastJSONResponse, ModelResponse
 from ingest_api.problems import HttpProblem, invalid
 from ingest_api.request_id import request_id
 from ingest_api.schemas import (
@@ -35,6 +35,7 @@ from ingest_api.schemas import (
     DroppedField,
     EventOut,
     EventPage,
+    ProblemDetailDict,
     StoredEvent,
 )
 from ingest_api.state import AppState, app_state
@@ -43,7 +44,7 @@ from shared.mapping.timeparse import TimeParseError, parse_event_time
 from shared.neo4j_store.repository import EventFilter
 
 
-async def post_event(request: Request) -> ModelResponse:
+async def post_event(request: Request) -> FastJSONResponse:
     state = app_state(request)
     require_media_type(request, JSON_TYPES)
     item = parse_json(await read_body(request, state.settings.max_body_bytes))
@@ -64,10 +65,10 @@ async def post_event(request: Request) -> ModelResponse:
         dropped=_dropped(outcome),
         duplicate=outcome.duplicate,
     )
-    return ModelResponse(answer, _status(dispatched.route))
+    return FastJSONResponse(answer, _status(dispatched.route))
 
 
-async def post_batch(request: Request) -> ModelResponse:
+async def post_batch(request: Request) -> FastJSONResponse:
     state = app_state(request)
     kind = require_media_type(request, JSON_TYPES | NDJSON_TYPES)
     body = await read_body(request, state.settings.max_batch_bytes)
@@ -95,13 +96,13 @@ async def post_batch(request: Request) -> ModelResponse:
             results.append(None)  # answered once the events are durable
     route = await _submit_batch(request, accepted, results) if accepted else None
     answers = [r for r in results if r is not None]
-    stored = sum(1 for r in answers if isinstance(r, BatchItemAccepted))
+    stored = sum(1 for r in answers if r["status"] == "accepted")
     metrics.EVENTS_REJECTED.inc(len(items) - stored)
     answer = BatchAnswer(accepted=stored, rejected=len(items) - stored, results=answers)
     if not stored or route is None:
-        return ModelResponse(answer, 422)
-    answer.route = route
-    return ModelResponse(answer, _status(route))
+        return FastJSONResponse(answer, 422)
+    answer["route"] = route
+    return FastJSONResponse(answer, _status(route))
 
 
 async def _submit_batch(
@@ -128,9 +129,8 @@ async def _submit_batch(
 
 
 def _rejected(index: int, detail: list[dict[str, Any]]) -> BatchItemRejected:
-    return BatchItemRejected.model_validate(
-        {"index": index, "status": "rejected", "detail": detail}
-    )
+    problems = [ProblemDetailDict(loc=d["loc"], msg=d["msg"]) for d in detail]
+    return BatchItemRejected(index=index, status="rejected", detail=problems)
 
 
 def _dropped(outcome: Stored) -> list[DroppedField]:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NotRequired
 
 from pydantic import BaseModel, ConfigDict, Field, SkipValidation
+from typing_extensions import TypedDict
 
 from ingest_api.dispatch import Route
 
@@ -27,8 +28,14 @@ class Problem(BaseModel):
     detail: list[ProblemDetail] | None = None
 
 
-class DroppedField(BaseModel):
-    path: str = Field(description="The optional field left out of the graph")
+# The answers to POST /events and /events/batch are TypedDicts: mypy checks the dicts the
+# handlers build against them, pydantic generates their schemas, and orjson renders them.
+# Constructing and serializing models cost ten times as much per item, measured on a
+# 500-event batch (14 ms against 1.5 ms), on the path that carries the traffic.
+
+
+class DroppedField(TypedDict):
+    path: Annotated[str, Field(description="The optional field left out of the graph")]
     reason: str
 
 
@@ -36,33 +43,39 @@ _DUPLICATE = (
     "true: an event with this id (from the envelope id, metadata.uid or Idempotency-Key) "
     "was already stored and nothing changed; null: unknown (Neo4j did not answer)"
 )
+Duplicate = Annotated[bool | None, Field(description=_DUPLICATE)]
 
 
-class StoredEvent(BaseModel):
+class StoredEvent(TypedDict):
     id: str
     event: AsSent
     dropped: list[DroppedField]
-    duplicate: bool | None = Field(description=_DUPLICATE)
+    duplicate: Duplicate
 
 
-class BatchItemAccepted(BaseModel):
+class BatchItemAccepted(TypedDict):
     index: int
     status: Literal["accepted"]
     id: str
     dropped: list[DroppedField]
-    duplicate: bool | None = Field(description=_DUPLICATE)
+    duplicate: Duplicate
 
 
-class BatchItemRejected(BaseModel):
+class ProblemDetailDict(TypedDict):
+    loc: list[str | int]
+    msg: str
+
+
+class BatchItemRejected(TypedDict):
     index: int
     status: Literal["rejected"]
-    detail: list[ProblemDetail]
+    detail: list[ProblemDetailDict]
 
 
-class BatchAnswer(BaseModel):
+class BatchAnswer(TypedDict):
     accepted: int
     rejected: int
-    route: Route | None = Field(default=None, description="Absent when nothing was stored")
+    route: NotRequired[Annotated[Route, Field(description="Absent when nothing was stored")]]
     results: list[BatchItemAccepted | BatchItemRejected]
 
 
