@@ -7,35 +7,63 @@ Everything needs a key except what `AuthPolicy` opens: an unknown path gets 401,
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from typing import Final
+import re
+from collections.abc import Iterable
+from typing import Literal
 
-from starlette.responses import JSONResponse
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ingest_api.api_keys import KeyChecker
+from ingest_api.problems import HttpProblem
 
 log = logging.getLogger(__name__)
 
-# Probes come from the orchestrator, which holds no key; the schema is public by design.
-OPEN_PATHS: Final = frozenset(
-    {"/health", "/health/ready", "/health/kafka", "/health/neo4j", "/openapi.json"}
-)
-READ_METHODS: Final = frozenset({"GET", "HEAD"})
+# public: never a key (probes come from the orchestrator, which holds none; the API
+# document is public by design). read, metrics: a key unless opened by configuration.
+# write: always a key.
+Access = Literal["public", "read", "metrics", "write"]
 
 
-@dataclass(frozen=True, slots=True)
 class AuthPolicy:
-    protect_reads: bool = True
-    protect_metrics: bool = True
+    """Which requests need a key, from the access level of each (method, path) of the route
+    table. A request no operation matches (unknown path or method) needs a key."""
+
+    def __init__(
+        self,
+        operations: Iterable[tuple[str, str, Access]],
+        *,
+        protect_reads: bool = True,
+        protect_metrics: bool = True,
+    ) -> None:
+        self._protect_reads = protect_reads
+        self._protect_metrics = protect_metrics
+        self._exact: dict[tuple[str, str], bool] = {}
+        self._patterns: list[tuple[str, re.Pattern[str], bool]] = []
+        for method, path, access in operations:
+            needs = self.needs_key(access)
+            regex, _, converters = compile_path(path)
+            # Starlette answers HEAD with the GET handler.
+            for each in (method, "HEAD") if method == "GET" else (method,):
+                if converters:
+                    self._patterns.append((each, regex, needs))
+                else:
+                    self._exact[(each, path)] = needs
+
+    def needs_key(self, access: Access) -> bool:
+        if access == "read":
+            return self._protect_reads
+        if access == "metrics":
+            return self._protect_metrics
+        return access != "public"
 
     def requires_key(self, method: str, path: str) -> bool:
-        if path in OPEN_PATHS:
-            return False
-        if path == "/metrics":
-            return self.protect_metrics
-        if method in READ_METHODS and (path == "/events" or path.startswith("/events/")):
-            return self.protect_reads
+        needs = self._exact.get((method, path))
+        if needs is not None:
+            return needs
+        for each, regex, needs in self._patterns:
+            if each == method and regex.match(path):
+                return needs
         return True
 
 
@@ -74,9 +102,10 @@ class ApiKeyMiddleware:
             scope["path"],
             extra={"request_id": scope.get("state", {}).get("request_id")},
         )
-        response = JSONResponse(
-            {"error": "unauthorized", "message": "missing or invalid API key"},
-            status_code=401,
+        response = HttpProblem(
+            401,
+            "unauthorized",
+            "missing or invalid API key",
             headers={"WWW-Authenticate": "Bearer"},
-        )
+        ).response()
         await response(scope, receive, send)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 from neo4j.exceptions import Neo4jError
@@ -19,22 +20,38 @@ log = logging.getLogger(__name__)
 
 Route = Literal["kafka", "direct"]
 
+# The duplicate lookup of the Kafka path is a courtesy to the client: a slow Neo4j must not
+# hold the request, which Kafka alone makes durable.
+DUPLICATE_LOOKUP_TIMEOUT_S = 1.0
+
 
 class NothingDurable(BlueprintError):
     """Neither Kafka nor Neo4j took the events; the client should retry later."""
 
-    retriable = True
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """Durable. `duplicate`: an event with this id was stored before; None if unknown."""
+
+    event: AcceptedEvent
+    duplicate: bool | None
 
 
-class Refused(BlueprintError):
-    """Neo4j can never store some of the events (direct path); every other one is durable.
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """Neo4j can never store this event (direct path); `reason` says why."""
 
-    `reasons` maps the position of each refused event in the submitted sequence to why.
-    """
+    event: AcceptedEvent
+    reason: str
 
-    def __init__(self, reasons: dict[int, str]) -> None:
-        super().__init__(f"{len(reasons)} event(s) refused by Neo4j")
-        self.reasons = reasons
+
+EventOutcome = Stored | Refused
+
+
+@dataclass(frozen=True, slots=True)
+class Dispatched:
+    route: Route
+    outcomes: list[EventOutcome]  # one per submitted event, in submission order
 
 
 class EventDispatcher:
@@ -48,39 +65,83 @@ class EventDispatcher:
         self._publisher = publisher
         self._fallback_enabled = fallback_enabled
 
-    async def submit(self, events: Sequence[AcceptedEvent], request_id: str | None) -> Route:
-        """Return only when every event is durable, and say where it went.
+    async def submit(self, events: Sequence[AcceptedEvent], request_id: str | None) -> Dispatched:
+        """Return only when every event is durable or refused for good, with each outcome.
 
-        Raises Refused, once every other event is durable, when Neo4j can never store
-        some of them (direct path only: through Kafka, graph_writer dead-letters those).
+        Raises NothingDurable when neither Kafka nor Neo4j took them.
         """
         if self._publisher is not None:
-            try:
-                await self._publisher.publish([e.encoded for e in events], request_id)
-            except KafkaUnavailable as exc:
-                if not self._fallback_enabled:
-                    raise NothingDurable(str(exc)) from exc
-                log.info("falling back to direct write: %s", exc, extra={"count": len(events)})
-            else:
-                metrics.EVENTS_KAFKA.inc(len(events))
-                return "kafka"
+            dispatched = await self._via_kafka(self._publisher, events, request_id)
+            if dispatched is not None:
+                return dispatched
+        return await self._direct(events)
 
-        async def write(positions: Sequence[int]) -> WriteResult:
-            return await self._repository.write_events([events[i].graph_event for i in positions])
+    async def _via_kafka(
+        self, publisher: KafkaPublisher, events: Sequence[AcceptedEvent], request_id: str | None
+    ) -> Dispatched | None:
+        """None when Kafka did not take the events and the direct path should."""
+        # Looked up before the send: afterwards, graph_writer may already have written
+        # this very event, which would then look like a duplicate of itself.
+        existing = await self._stored_before(events) if publisher.available else frozenset()
+        try:
+            await publisher.publish([e.encoded for e in events], request_id)
+        except KafkaUnavailable as exc:
+            if not self._fallback_enabled:
+                raise NothingDurable(str(exc)) from exc
+            log.info("falling back to direct write: %s", exc, extra={"count": len(events)})
+            return None
+        metrics.EVENTS_KAFKA.inc(len(events))
+        return Dispatched("kafka", _outcomes(events, existing, {}))
+
+    async def _stored_before(self, events: Sequence[AcceptedEvent]) -> frozenset[str] | None:
+        named = [e.id for e in events if e.named]
+        if not named:
+            return frozenset()
+        try:
+            return await self._repository.existing_event_ids(named, DUPLICATE_LOOKUP_TIMEOUT_S)
+        except StoreUnavailable as exc:
+            log.warning("cannot tell re-sent events, answering duplicate null: %s", exc)
+            return None
+
+    async def _direct(self, events: Sequence[AcceptedEvent]) -> Dispatched:
+        async def write(part: Sequence[AcceptedEvent]) -> WriteResult:
+            return await self._repository.write_events([e.graph_event for e in part])
 
         try:
             with metrics.NEO4J_WRITE_SECONDS.time():
-                outcome = await write_isolating_rejects(range(len(events)), write)
+                isolated = await write_isolating_rejects(events, write)
         except StoreUnavailable as exc:
             raise NothingDurable(str(exc)) from exc
-        metrics.EVENTS_DIRECT.inc(len(events) - len(outcome.rejected))
-        if outcome.rejected:
-            for position, error in outcome.rejected:
-                log.warning(
-                    "event refused by Neo4j: %s", error, extra={"event_id": events[position].id}
-                )
-            raise Refused({position: _reason(error) for position, error in outcome.rejected})
-        return "direct"
+        metrics.EVENTS_DIRECT.inc(len(events) - len(isolated.rejected))
+        refused: dict[int, str] = {}
+        for event, error in isolated.rejected:
+            log.warning("event refused by Neo4j: %s", error, extra={"event_id": event.id})
+            # By identity: two events of one request may share an id.
+            refused[id(event)] = _reason(error)
+        return Dispatched("direct", _outcomes(events, frozenset(isolated.existing_ids), refused))
+
+
+def _outcomes(
+    events: Sequence[AcceptedEvent], existing: frozenset[str] | None, refused: dict[int, str]
+) -> list[EventOutcome]:
+    outcomes: list[EventOutcome] = []
+    stored_here: set[str] = set()
+    for event in events:
+        reason = refused.get(id(event))
+        if reason is not None:
+            outcomes.append(Refused(event, reason))
+            continue
+        duplicate: bool | None = False
+        if event.named:
+            if event.id in stored_here:
+                duplicate = True  # sent twice in this one request
+            elif existing is not None:
+                duplicate = event.id in existing
+            else:
+                duplicate = None
+            stored_here.add(event.id)
+        outcomes.append(Stored(event, duplicate))
+    return outcomes
 
 
 def _reason(error: WriteRejected) -> str:

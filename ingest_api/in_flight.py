@@ -16,8 +16,6 @@ from shared.core.errors import BlueprintError
 class Overloaded(BlueprintError):
     """Too many events are already waiting to become durable; retry later."""
 
-    retriable = True
-
 
 class InFlightLimiter:
     """A counter, not a semaphore: admission never waits, so no request queues here.

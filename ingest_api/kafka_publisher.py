@@ -24,8 +24,6 @@ log = logging.getLogger(__name__)
 class KafkaUnavailable(BlueprintError):
     """Kafka did not acknowledge in time; the outcome of the send is unknown."""
 
-    retriable = True
-
 
 class KafkaPublisher:
     """Owns the producer. `publish` returns only once Kafka acknowledged (acks=all).
@@ -69,7 +67,7 @@ class KafkaPublisher:
             except (KafkaError, OSError, TimeoutError) as exc:
                 log.warning("Kafka not reachable: %s", type(exc).__name__)
                 await self._stop_producer(producer)
-                self._failed(asyncio.get_running_loop().time())
+                self._failed()
                 return False
             self._producer = producer
             self.breaker.record_success()
@@ -104,7 +102,7 @@ class KafkaPublisher:
                 # writes are idempotent if Kafka delivers these later after all.
                 future.add_done_callback(_consume_outcome)
             metrics.KAFKA_SEND_FAILURES.inc()
-            self._failed(loop.time())
+            self._failed()
             raise KafkaUnavailable(f"Kafka send failed: {type(exc).__name__}") from exc
         metrics.KAFKA_SEND_SECONDS.observe(loop.time() - started)
         self.breaker.record_success()
@@ -127,9 +125,9 @@ class KafkaPublisher:
         if producer is not None:
             await self._stop_producer(producer)
 
-    def _failed(self, now: float) -> None:
+    def _failed(self) -> None:
         was_open = self.breaker.is_open
-        self.breaker.record_failure(now)
+        self.breaker.record_failure()
         if self.breaker.is_open and not was_open:
             metrics.BREAKER_OPEN.set(1)
             metrics.BREAKER_OPENED.inc()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 from prometheus_client import Counter, Gauge, Histogram
@@ -46,8 +47,30 @@ NEO4J_WRITE_SECONDS = Histogram(
 EVENTS_KAFKA = EVENTS.labels("kafka")
 EVENTS_DIRECT = EVENTS.labels("direct")
 EVENTS_REJECTED = EVENTS.labels("rejected")
+DROPPED_FIELDS = Counter(
+    "ingest_dropped_fields_total",
+    "Optional fields left out of accepted events because their value was unusable, "
+    "by top-level field",
+    ["field"],
+)
 BREAKER_OPEN = Gauge("ingest_kafka_breaker_open", "1 while the Kafka circuit breaker is open")
 BREAKER_OPENED = Counter("ingest_kafka_breaker_opened_total", "Times the Kafka circuit opened")
+
+
+# Dropped paths come from client data: past this many distinct top-level fields, the rest
+# are counted as "other", so a client cannot create series at will.
+_MAX_DROPPED_FIELD_SERIES = 100
+_dropped_series: dict[str, Counter] = {}
+
+
+def count_dropped(path: str) -> None:
+    field = re.split(r"[.\[]", path, maxsplit=1)[0]
+    series = _dropped_series.get(field)
+    if series is None:
+        if len(_dropped_series) >= _MAX_DROPPED_FIELD_SERIES:
+            field = "other"
+        series = _dropped_series.setdefault(field, DROPPED_FIELDS.labels(field))
+    series.inc()
 
 
 # Methods are client-chosen text: anything else is counted as "OTHER", so a client cannot

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.responses import JSONResponse
+from ingest_api.json_response import ModelResponse
+from ingest_api.schemas import Problem
 
 
 class HttpProblem(Exception):
@@ -23,11 +24,13 @@ class HttpProblem(Exception):
         self.detail = detail
         self.headers = headers
 
-    def response(self) -> JSONResponse:
-        body: dict[str, Any] = {"error": self.error, "message": self.message}
+    def response(self) -> ModelResponse:
+        fields: dict[str, Any] = {"error": self.error, "message": self.message}
         if self.detail is not None:
-            body["detail"] = self.detail
-        return JSONResponse(body, status_code=self.status, headers=self.headers)
+            fields["detail"] = self.detail
+        return ModelResponse(
+            Problem.model_validate(fields), status_code=self.status, headers=self.headers
+        )
 
 
 def invalid(loc: tuple[str | int, ...], msg: str) -> dict[str, Any]:

@@ -18,29 +18,30 @@ from ingest_api.body import (
     require_media_type,
     split_ndjson,
 )
-from ingest_api.dispatch import NothingDurable, Refused, Route
+from ingest_api.dispatch import Dispatched, NothingDurable, Refused, Route, Stored
 from ingest_api.in_flight import InFlightLimiter, Overloaded
 from ingest_api.intake import AcceptedEvent, RejectedItem, accept_item
 from ingest_api.json_limits import json_limit_violation
-from ingest_api.json_response import FastJSONResponse
+from ingest_api.json_response import FastJSONResponse, ModelResponse
 from ingest_api.problems import HttpProblem, invalid
-from ingest_api.state import AppState
+from ingest_api.request_id import request_id
+from ingest_api.schemas import (
+    DEFAULT_PAGE,
+    MAX_CLASS_UID,
+    MAX_PAGE,
+    BatchAnswer,
+    BatchItemAccepted,
+    BatchItemRejected,
+    DroppedField,
+    EventOut,
+    EventPage,
+    ProblemDetailDict,
+    StoredEvent,
+)
+from ingest_api.state import AppState, app_state
 from shared.mapping.fields import decimal_int
 from shared.mapping.timeparse import TimeParseError, parse_event_time
 from shared.neo4j_store.repository import EventFilter
-
-MAX_PAGE = 500
-DEFAULT_PAGE = 50
-
-
-def app_state(request: Request) -> AppState:
-    state: AppState = request.state.app
-    return state
-
-
-def request_id(request: Request) -> str | None:
-    value: str | None = request.scope.get("state", {}).get("request_id")
-    return value
 
 
 async def post_event(request: Request) -> FastJSONResponse:
@@ -52,13 +53,19 @@ async def post_event(request: Request) -> FastJSONResponse:
         metrics.EVENTS_REJECTED.inc()
         error = "payload_too_large" if result.status == 413 else "invalid_event"
         raise HttpProblem(result.status, error, "the event is not valid", result.detail)
-    try:
-        route = await _submit(request, [result])
-    except Refused as exc:
+    dispatched = await _submit(request, [result])
+    outcome = dispatched.outcomes[0]
+    if isinstance(outcome, Refused):
         metrics.EVENTS_REJECTED.inc()
-        detail = [invalid(("event",), reason) for reason in exc.reasons.values()]
-        raise HttpProblem(422, "invalid_event", "the event cannot be stored", detail) from None
-    return FastJSONResponse({"id": result.id, "event": result.record.event}, _status(route))
+        detail = [invalid(("event",), outcome.reason)]
+        raise HttpProblem(422, "invalid_event", "the event cannot be stored", detail)
+    answer = StoredEvent(
+        id=result.id,
+        event=result.record.event,
+        dropped=_dropped(outcome),
+        duplicate=outcome.duplicate,
+    )
+    return FastJSONResponse(answer, _status(dispatched.route))
 
 
 async def post_batch(request: Request) -> FastJSONResponse:
@@ -74,7 +81,7 @@ async def post_batch(request: Request) -> FastJSONResponse:
 
     key = request.headers.get("idempotency-key")
     received_at = datetime.now(UTC)
-    results: list[dict[str, Any]] = []
+    results: list[BatchItemAccepted | BatchItemRejected | None] = []
     accepted: list[AcceptedEvent] = []
     for index, item in enumerate(items):
         outcome = (
@@ -83,47 +90,62 @@ async def post_batch(request: Request) -> FastJSONResponse:
             else _accept(state, item, f"{key}:{index}" if key else None, received_at)
         )
         if isinstance(outcome, RejectedItem):
-            results.append({"index": index, "status": "rejected", "detail": outcome.detail})
+            results.append(_rejected(index, outcome.detail))
         else:
             accepted.append(outcome)
-            results.append({"index": index, "status": "accepted", "id": outcome.id})
-
-    metrics.EVENTS_REJECTED.inc(len(items) - len(accepted))
-    if not accepted:
-        return FastJSONResponse({"accepted": 0, "rejected": len(items), "results": results}, 422)
-    try:
-        route = await _submit(request, accepted)
-        refused = 0
-    except Refused as exc:
-        # The other accepted events are durable; report the refused ones like invalid items.
-        route, refused = "direct", len(exc.reasons)
-        positions = [i for i, r in enumerate(results) if r["status"] == "accepted"]
-        for position, reason in exc.reasons.items():
-            index = positions[position]
-            results[index] = {
-                "index": index,
-                "status": "rejected",
-                "detail": [invalid(("event",), reason)],
-            }
-        metrics.EVENTS_REJECTED.inc(refused)
-    stored = len(accepted) - refused
-    if not stored:
-        return FastJSONResponse({"accepted": 0, "rejected": len(items), "results": results}, 422)
-    body_out = {
-        "accepted": stored,
-        "rejected": len(items) - stored,
-        "route": route,
-        "results": results,
-    }
-    return FastJSONResponse(body_out, _status(route))
+            results.append(None)  # answered once the events are durable
+    route = await _submit_batch(request, accepted, results) if accepted else None
+    answers = [r for r in results if r is not None]
+    stored = sum(1 for r in answers if r["status"] == "accepted")
+    metrics.EVENTS_REJECTED.inc(len(items) - stored)
+    answer = BatchAnswer(accepted=stored, rejected=len(items) - stored, results=answers)
+    if not stored or route is None:
+        return FastJSONResponse(answer, 422)
+    answer["route"] = route
+    return FastJSONResponse(answer, _status(route))
 
 
-async def list_events(request: Request) -> FastJSONResponse:
+async def _submit_batch(
+    request: Request,
+    events: list[AcceptedEvent],
+    results: list[BatchItemAccepted | BatchItemRejected | None],
+) -> Route:
+    """Fill the open slots of `results`, in order, with what became of each event."""
+    dispatched = await _submit(request, events)
+    slots = [i for i, r in enumerate(results) if r is None]
+    for index, outcome in zip(slots, dispatched.outcomes, strict=True):
+        results[index] = (
+            BatchItemAccepted(
+                index=index,
+                status="accepted",
+                id=outcome.event.id,
+                dropped=_dropped(outcome),
+                duplicate=outcome.duplicate,
+            )
+            if isinstance(outcome, Stored)
+            else _rejected(index, [invalid(("event",), outcome.reason)])
+        )
+    return dispatched.route
+
+
+def _rejected(index: int, detail: list[dict[str, Any]]) -> BatchItemRejected:
+    problems = [ProblemDetailDict(loc=d["loc"], msg=d["msg"]) for d in detail]
+    return BatchItemRejected(index=index, status="rejected", detail=problems)
+
+
+def _dropped(outcome: Stored) -> list[DroppedField]:
+    dropped = outcome.event.graph_event.dropped
+    for field in dropped:
+        metrics.count_dropped(field.path)
+    return [DroppedField(path=d.path, reason=d.reason) for d in dropped]
+
+
+async def list_events(request: Request) -> ModelResponse:
     state = app_state(request)
     query = request.query_params
     _refuse_repeated(query)
     filters = EventFilter(
-        class_uid=_int_param(query.get("class_uid"), "class_uid", 0, 999_999),
+        class_uid=_int_param(query.get("class_uid"), "class_uid", 0, MAX_CLASS_UID),
         since=_time_param(query.get("since"), "since"),
         until=_time_param(query.get("until"), "until"),
         entity=query.get("entity") or None,
@@ -135,15 +157,16 @@ async def list_events(request: Request) -> FastJSONResponse:
         raise HttpProblem(
             422, "invalid_query", "bad cursor", [invalid(("query", "cursor"), "invalid cursor")]
         ) from None
-    return FastJSONResponse({"items": page.items, "next_cursor": page.next_cursor})
+    items = [EventOut.model_validate(item) for item in page.items]
+    return ModelResponse(EventPage(items=items, next_cursor=page.next_cursor))
 
 
-async def get_event(request: Request) -> FastJSONResponse:
+async def get_event(request: Request) -> ModelResponse:
     state = app_state(request)
     event = await state.repository.get_event(request.path_params["event_id"])
     if event is None:
         raise HttpProblem(404, "not_found", "no event with this id")
-    return FastJSONResponse(event)
+    return ModelResponse(EventOut.model_validate(event))
 
 
 def _accept(
@@ -157,7 +180,7 @@ def _accept(
     return accept_item(item, idempotency_key, received_at, s.max_event_bytes)
 
 
-async def _submit(request: Request, events: list[AcceptedEvent]) -> Route:
+async def _submit(request: Request, events: list[AcceptedEvent]) -> Dispatched:
     state = app_state(request)
     limiter: InFlightLimiter = request.state.in_flight
     try:

@@ -1,6 +1,10 @@
+"""What the lifespan opened, and how a handler reaches it."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from starlette.requests import Request
 
 from ingest_api.dispatch import EventDispatcher
 from ingest_api.kafka_publisher import KafkaPublisher
@@ -16,3 +20,8 @@ class AppState:
     repository: GraphRepository
     publisher: KafkaPublisher | None
     dispatcher: EventDispatcher
+
+
+def app_state(request: Request) -> AppState:
+    state: AppState = request.state.app
+    return state

@@ -19,9 +19,12 @@ Write = Callable[[Sequence[T]], Awaitable[WriteResult]]
 
 @dataclass
 class Isolated(Generic[T]):
+    """What became of a batch: counts, the ids stored before it, and each rejected item."""
+
     created: int = 0
     already_present: int = 0
     rejected: list[tuple[T, WriteRejected]] = field(default_factory=list)
+    existing_ids: set[str] = field(default_factory=set)
 
 
 async def write_isolating_rejects(
@@ -62,6 +65,7 @@ async def _write(
             continue
         outcome.created += result.created
         outcome.already_present += result.already_present
+        outcome.existing_ids |= result.existing_ids
         return
     assert error is not None
     if len(items) == 1:

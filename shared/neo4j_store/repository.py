@@ -5,6 +5,7 @@ Every query is a literal string; data only travels as parameters.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import ssl
@@ -98,6 +99,11 @@ SET r.event_count = r.event_count + p.count,
                   ELSE r.last_seen END
 """
 
+_EXISTING_IDS: Final = """
+MATCH (e:Event) WHERE e.id IN $ids
+RETURN collect(e.id) AS ids
+"""
+
 _GET_EVENT: Final = """
 MATCH (ev:Event {id: $id})
 OPTIONAL MATCH (ev)-[r]->(n:Entity)
@@ -138,6 +144,8 @@ class WriteRejected(BlueprintError):
 class WriteResult:
     created: int
     already_present: int
+    # The ids of the batch that were stored before it (the `already_present` events).
+    existing_ids: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,7 +213,7 @@ class GraphRepository:
             await self.ensure_schema()
         try:
             async with self._driver.session(database=self._database) as session:
-                created = await session.execute_write(_write_batch, unique)
+                new_ids = await session.execute_write(_write_batch, unique)
         except Neo4jError as exc:
             # Only the status code tells a bad record from a store that cannot write now
             # (wrong password, missing or read-only database): never dead-letter the latter.
@@ -216,7 +224,24 @@ class GraphRepository:
             raise StoreUnavailable(f"Neo4j refused the write: {exc.code}") from exc
         except (DriverError, OSError) as exc:
             raise _store_error("Neo4j write failed", exc) from exc
-        return WriteResult(created=created, already_present=len(unique) - created)
+        existing = frozenset(e.id for e in unique if e.id not in new_ids)
+        return WriteResult(len(new_ids), len(existing), existing)
+
+    async def existing_event_ids(self, ids: Sequence[str], timeout_s: float) -> frozenset[str]:
+        """Which of `ids` are stored already: one read, one attempt, at most `timeout_s`.
+
+        No retry: the caller can do without the answer and must not wait for it.
+        """
+        try:
+            async with asyncio.timeout(timeout_s):
+                async with self._driver.session(
+                    database=self._database, default_access_mode=neo4j.READ_ACCESS
+                ) as session:
+                    result = await session.run(_EXISTING_IDS, ids=list(ids))
+                    record = await result.single(strict=True)
+        except (*_READ_UNAVAILABLE, TimeoutError) as exc:
+            raise StoreUnavailable(f"Neo4j read failed: {type(exc).__name__}") from exc
+        return frozenset(record["ids"])
 
     async def get_event(self, event_id: str) -> dict[str, Any] | None:
         records = await self._read(_GET_EVENT, id=event_id)
@@ -299,7 +324,7 @@ def _cert_verify_error(exc: BaseException) -> ssl.SSLCertVerificationError | Non
     return None
 
 
-async def _write_batch(tx: AsyncManagedTransaction, events: list[GraphEvent]) -> int:
+async def _write_batch(tx: AsyncManagedTransaction, events: list[GraphEvent]) -> set[str]:
     # A fresh token per attempt: execute_write may run this function again after a
     # transient failure, and the rolled-back attempt must not be mistaken for this one.
     batch = str(uuid.uuid4())
@@ -314,7 +339,7 @@ async def _write_batch(tx: AsyncManagedTransaction, events: list[GraphEvent]) ->
         pairs = association_rows(new_events)
         if pairs:
             await (await tx.run(_ASSOCIATE, pairs=pairs)).consume()
-    return len(new_events)
+    return new_ids
 
 
 def encode_cursor(time: datetime, event_id: str) -> str:

@@ -17,8 +17,8 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
 
-from ingest_api.auth import AuthPolicy
 from ingest_api.openapi import openapi_document
+from ingest_api.routes import OPERATIONS, auth_policy
 from tests.conftest import Services
 from tests.integration.processes import ServiceProcess, http_text, start_api
 
@@ -47,7 +47,7 @@ def fuzzed_api(
 
 # The document gives an NDJSON batch as one string; send it as the text it is.
 schemathesis.serializer.alias("application/x-ndjson", "text/plain")
-schema = schemathesis.openapi.from_dict(openapi_document(AuthPolicy()))
+schema = schemathesis.openapi.from_dict(openapi_document(OPERATIONS, auth_policy(True, True)))
 
 
 @schema.parametrize()
@@ -74,4 +74,4 @@ def test_every_answer_matches_the_document(
 
 def test_the_fuzzed_document_is_the_served_one(fuzzed_api: ServiceProcess) -> None:
     served = json.loads(http_text(fuzzed_api.url("/openapi.json")))
-    assert served == json.loads(json.dumps(openapi_document(AuthPolicy())))
+    assert served == json.loads(json.dumps(openapi_document(OPERATIONS, auth_policy(True, True))))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from pydantic import SecretStr
 from starlette.applications import Starlette
@@ -11,7 +13,10 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from ingest_api.api_keys import KeyChecker
-from ingest_api.auth import ApiKeyMiddleware, AuthPolicy, presented_keys
+from ingest_api.app import create_app
+from ingest_api.auth import ApiKeyMiddleware, presented_keys
+from ingest_api.routes import OPERATIONS, auth_policy
+from ingest_api.settings import IngestApiSettings
 
 KEY = "k" * 32
 
@@ -24,6 +29,10 @@ KEY = "k" * 32
         ("GET", "/health/kafka", False),
         ("GET", "/health/neo4j", False),
         ("GET", "/openapi.json", False),
+        ("GET", "/docs", False),
+        ("HEAD", "/health", False),
+        ("GET", "/events/batch", True),
+        ("POST", "/health", True),
         ("POST", "/events", True),
         ("POST", "/events/batch", True),
         ("GET", "/events", True),
@@ -35,11 +44,11 @@ KEY = "k" * 32
     ],
 )
 def test_default_policy(method: str, path: str, expected: bool) -> None:
-    assert AuthPolicy().requires_key(method, path) is expected
+    assert auth_policy(True, True).requires_key(method, path) is expected
 
 
 def test_reads_and_metrics_can_be_opened_but_writes_cannot() -> None:
-    policy = AuthPolicy(protect_reads=False, protect_metrics=False)
+    policy = auth_policy(protect_reads=False, protect_metrics=False)
     assert not policy.requires_key("GET", "/events")
     assert not policy.requires_key("GET", "/events/x")
     assert not policy.requires_key("GET", "/metrics")
@@ -70,7 +79,7 @@ async def _ok(request: Request) -> PlainTextResponse:
 @pytest.fixture
 def client() -> TestClient:
     inner = Starlette(routes=[Route("/events", _ok, methods=["POST"]), Route("/health", _ok)])
-    app = ApiKeyMiddleware(inner, KeyChecker([SecretStr(KEY)]), AuthPolicy())
+    app = ApiKeyMiddleware(inner, KeyChecker([SecretStr(KEY)]), auth_policy(True, True))
     return TestClient(app)
 
 
@@ -92,3 +101,23 @@ def test_either_header_form_passes(client: TestClient) -> None:
 
 def test_open_paths_need_no_key(client: TestClient) -> None:
     assert client.get("/health").status_code == 200
+
+
+@pytest.mark.parametrize("op", OPERATIONS, ids=lambda op: f"{op.method} {op.path}")
+def test_every_operation_gets_the_policy_of_its_access_level(op: Any) -> None:
+    path = op.path.replace("{event_id:path}", "some/id")
+    strict, opened = auth_policy(True, True), auth_policy(False, False)
+    assert strict.requires_key(op.method, path) is (op.access != "public")
+    assert opened.requires_key(op.method, path) is (op.access == "write")
+
+
+def test_every_protected_route_refuses_a_request_without_a_key() -> None:
+    app = create_app(IngestApiSettings(ingest_api_keys=SecretStr(KEY), use_kafka=False))
+    # No lifespan: the key check answers before any handler or client is needed.
+    client = TestClient(app)
+    protected = [op for op in OPERATIONS if op.access != "public"]
+    assert {op.access for op in protected} == {"read", "metrics", "write"}
+    for op in protected:
+        path = op.path.replace("{event_id:path}", "some/id")
+        response = client.request(op.method, path)
+        assert response.status_code == 401, (op.method, path)

@@ -75,3 +75,15 @@ async def test_an_outage_passes_through() -> None:
 
     with pytest.raises(StoreUnavailable):
         await write_isolating_rejects([1, 2], down)
+
+
+async def test_ids_stored_before_are_collected_across_sub_batches() -> None:
+    async def write(items: Sequence[int]) -> WriteResult:
+        if 5 in items and len(items) > 1:
+            raise WriteRejected("bad item")
+        old = frozenset(str(i) for i in items if i % 2)
+        return WriteResult(len(items) - len(old), len(old), old)
+
+    outcome = await write_isolating_rejects(list(range(8)), write)
+    assert outcome.existing_ids == {"1", "3", "5", "7"}
+    assert outcome.already_present == 4
