@@ -130,15 +130,26 @@ def test_bad_input_writes_nothing(
     assert graph.counts() == (0, 0)
 
 
-def test_invalid_field_path_is_reported(direct_client: TestClient, graph: Graph) -> None:
-    response = direct_client.post(
-        "/events", json={"event": {"class_uid": 1, "src_endpoint": {"ip": "300.1.1.1"}}}
-    )
+def test_unplaceable_event_names_the_field(direct_client: TestClient, graph: Graph) -> None:
+    response = direct_client.post("/events", json={"event": {"class_uid": 1, "time": "soon"}})
     assert response.status_code == 422
     assert response.json()["detail"] == [
-        {"loc": ["event", "src_endpoint", "ip"], "msg": "is not a valid IP address"}
+        {"loc": ["event", "time"], "msg": "is not epoch seconds, ms, us or ns, nor RFC 3339"}
     ]
     assert graph.counts() == (0, 0)
+
+
+def test_a_bad_optional_field_is_dropped_and_reported(
+    direct_client: TestClient, graph: Graph
+) -> None:
+    event = {"class_uid": 1, "src_endpoint": {"ip": "300.1.1.1", "hostname": "ws-9"}}
+    response = direct_client.post("/events", json={"event": event})
+    assert response.status_code == 201, response.text
+    assert response.json()["dropped"] == [
+        {"path": "src_endpoint.ip", "reason": "is not a valid IP address"}
+    ]
+    keys = graph.query("MATCH (:Event)-[:HAS_SOURCE]->(n:Entity) RETURN n.key AS key")
+    assert keys == [{"key": "Host:ws-9"}]
 
 
 def test_batch_ndjson_with_per_item_results(direct_client: TestClient, graph: Graph) -> None:
