@@ -151,6 +151,7 @@ SAMPLES: list[tuple[str, str, Any, int, list[Row]]] = [
         ocsf.API_ACTIVITY,
         6003,
         [
+            ("HAS_ACCOUNT", "Account:aws/123456789012", ["Account"]),
             ("HAS_PRINCIPAL", "User:AIDAEXAMPLE", ["User"]),
             ("HAS_RESOURCE", "Resource:arn:aws:s3:::prod-logs", ["Resource"]),
             ("HAS_SOURCE", "IP:198.51.100.23", ["IP"]),
@@ -168,6 +169,7 @@ SAMPLES: list[tuple[str, str, Any, int, list[Row]]] = [
             ("HAS_PROCESS", "Process:Host:ws-1/4242/1710410400000", ["Process"]),
             ("HAS_USER", "User:corp\\bob", ["User"]),
             ("ON_DEVICE", "Host:ws-1", ["Host"]),
+            ("ON_DEVICE", "IP:10.0.0.9", ["IP"]),
         ],
     ),
 ]
@@ -186,7 +188,7 @@ def test_sample_creates_exactly_its_graph(
     expected: list[Row],
 ) -> None:
     body = post(direct_client, event_id, fmt, event)
-    assert body == {"id": event_id, "event": event}
+    assert body == {"id": event_id, "event": event, "dropped": [], "duplicate": False}
     assert edges(graph, event_id) == expected
     stored = graph.query(
         "MATCH (e:Event {id: $id}) RETURN e.class_uid AS c, e.source_format AS f", id=event_id
