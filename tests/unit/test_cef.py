@@ -363,8 +363,6 @@ MALFORMED = [
     ("CEF:0|V|P|1|s|n|5|rt=yesterday", "rt: 'yesterday'"),
     ("CEF:0|V|P|1|s|n|5|rt=Feb 30 2024 10:00:00", "not a valid date"),
     ("CEF:0|V|P|1|s|n|5|rt=Mar 14 2024 10:00:00 Mars/Olympus", "unknown time zone"),
-    ("hello world CEF:0|V|P|1|s|n|5|", "not a syslog header"),
-    ("<999>Mar 14 10:00:00 h CEF:0|V|P|1|s|n|5|", "not a syslog header"),
 ]
 
 
