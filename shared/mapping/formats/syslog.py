@@ -32,6 +32,7 @@ SyslogForm = Literal["rfc5424", "rfc3164", "free-form"]
 MAX_LINE: Final = MAX_TEXT
 
 _LOC: Final = ("event",)
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _DEFAULT_PRI: Final = 13
 # C0 controls other than tab, line feed, carriage return and escape (colour codes), and DEL.
 _CONTROL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f]")
@@ -48,6 +49,8 @@ _RFC3339: Final = re.compile(
 _PRINTUSASCII: Final = re.compile(r"[!-~]+", re.ASCII)
 # A 3164 TAG: the program name, an optional [pid], then a colon.
 _TAG: Final = re.compile(r"([^\s:\[\]]{1,48})(?:\[([^\[\]\s]{1,128})\])?:(?: |$)")
+# A router that writes no tag glues its name to the message: `gw01:IN=eth1`.
+_GLUED_HOST: Final = re.compile(r"([A-Za-z][\w.\-]{0,254}):([A-Za-z_]+=\S*)", re.ASCII)
 _FIELD_LIMITS: Final = (("HOSTNAME", 255), ("APP-NAME", 48), ("PROCID", 128), ("MSGID", 32))
 
 
@@ -120,6 +123,14 @@ def _free_form(text: str, why: str) -> SyslogMessage:
 
 
 def _parse(text: str, received_at: datetime) -> SyslogMessage:
+    message = _parse_header(text, received_at)
+    # Event times start at 1970; an earlier stamp is a sender's unset clock, not a time.
+    if message.time is not None and message.time < _EPOCH:
+        raise _invalid(f"TIMESTAMP {message.time.date()} is before 1970")
+    return message
+
+
+def _parse_header(text: str, received_at: datetime) -> SyslogMessage:
     pri_match = _PRI.match(text)
     if pri_match is None:
         if text.startswith("<"):
@@ -207,6 +218,9 @@ def _parse_3164(text: str, pos: int, pri: int, received_at: datetime) -> SyslogM
         if len(hostname) > 255:
             raise _invalid("RFC 3164 HOSTNAME is longer than 255 characters")
         rest = rest.lstrip(" ")
+        glued = _GLUED_HOST.fullmatch(hostname)
+        if glued is not None:  # `gw01:IN=eth1 OUT= ...`: the message starts after the colon
+            hostname, rest = glued[1], f"{glued[2]} {rest}".rstrip(" ")
     app_name = procid = None
     tag = _TAG.match(rest)
     if tag is not None:

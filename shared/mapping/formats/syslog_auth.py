@@ -55,7 +55,7 @@ _PAM_SESSION: Final = re.compile(
 )
 _KEY_VALUE: Final = re.compile(r"(\w+)=(\S*)", re.ASCII)
 _SU_FOR_BY: Final = re.compile(r"\b(Successful|FAILED) su for (\S+) by (\S+)", re.ASCII)
-_SU_TO: Final = re.compile(r"\b(FAILED SU )?\(to (\S+)\) (\S+) on (\S+)", re.ASCII)
+_SU_TO: Final = re.compile(r"(FAILED SU )?\(to (\S+)\) (\S+) on (\S+)", re.ASCII)
 _SU_QUOTED: Final = re.compile(r"'su (\S+)' (failed|succeeded) for (\S+) on (\S+)", re.ASCII)
 _SU_SHADOW: Final = re.compile(r"^([+-]) (\S+) ([^\s:]+):(\S+)$", re.ASCII)
 _DNS_NAME: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,252}", re.ASCII)

@@ -20,14 +20,16 @@ from shared.mapping.addresses import canonical_ip
 from shared.mapping.formats import syslog_auth as auth
 from shared.mapping.formats.draft import compact, port_number
 from shared.mapping.formats.syslog_auth import Recognised
+from shared.mapping.placeholders import meaningful
 
 _NETFILTER_FIELD: Final = re.compile(r"(?<!\S)([A-Z]+)=(\S*)", re.ASCII)
 # Where the fields start: IN= (or SRC= when IN= is absent), glued or not to the prefix
 # (`[wan-lan-default-D]IN=eth0`, `host:IN=eth1`).
 _NETFILTER_START: Final = re.compile(r"(?<![A-Z])(?:IN|SRC)=", re.ASCII)
 _KERNEL_UPTIME: Final = re.compile(r"\[\s*\d+\.\d+\]\s*", re.ASCII)
-_DENY_WORDS: Final = re.compile(r"block|drop|reject|deny|denied", re.IGNORECASE)
-_ALLOW_WORDS: Final = re.compile(r"accept|allow|pass", re.IGNORECASE)
+# EdgeOS/VyOS name a rule's log prefix `[<ruleset>-<rule>-<A|D|R>]`: accept, drop, reject.
+_DENY_WORDS: Final = re.compile(r"block|drop|reject|deny|denied|-[DR]\]", re.IGNORECASE)
+_ALLOW_WORDS: Final = re.compile(r"accept|allow|pass|-A\]", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +66,8 @@ def sudo(msg: str) -> Recognised | None:
             fields[key] = value
         elif part.strip():
             reasons.append(part.strip())
-    target = fields.get("USER")
-    if not target:
+    target, invoker = meaningful(fields.get("USER")), meaningful(invoker)
+    if not target or not invoker:
         return None
     failure = "; ".join(reasons) or None  # e.g. "3 incorrect password attempts"
     command = rest[command_at + len("COMMAND=") :].strip()
