@@ -66,8 +66,8 @@ def sudo(msg: str) -> Recognised | None:
             fields[key] = value
         elif part.strip():
             reasons.append(part.strip())
-    target, invoker = meaningful(fields.get("USER")), meaningful(invoker)
-    if not target or not invoker:
+    target, actor = meaningful(fields.get("USER")), meaningful(invoker)
+    if not target or not actor:
         return None
     failure = "; ".join(reasons) or None  # e.g. "3 incorrect password attempts"
     command = rest[command_at + len("COMMAND=") :].strip()
@@ -78,7 +78,7 @@ def sudo(msg: str) -> Recognised | None:
         status="Failure" if failure else "Success",
         status_id=2 if failure else 1,
         status_detail=failure,
-        actor={"user": {"name": invoker}},
+        actor={"user": {"name": actor}},
         process=compact(cmd_line=command, user={"name": target}),
     )
     return Recognised(found, compact(tty=fields.get("TTY"), cwd=fields.get("PWD")))
