@@ -98,7 +98,7 @@ def cef_to_ocsf(record: CefRecord, received_at: datetime) -> OcsfDraft:
         actor=compact(user=actor_user),
         device=device,
         http_request=compact(
-            url=compact(url_string=ext.get("request")),
+            url=compact(url_string=meaningful(ext.get("request"))),
             http_method=ext.get("requestMethod"),
             user_agent=ext.get("requestClientApplication"),
         ),
@@ -116,9 +116,9 @@ def choose_class(record: CefRecord) -> tuple[int, int | None]:
     words = f"{record.name} {ext.get('cat', '')}"
     if _AUTH_WORDS.search(words):
         return 3002, 2 if _LOGOFF_WORDS.search(words) else 1
-    if ext.get("request"):
+    if meaningful(ext.get("request")):
         return 4002, None
-    if ext.get("src") or ext.get("dst"):
+    if meaningful(ext.get("src")) or meaningful(ext.get("dst")):
         return 4001, None
     return 0, None
 
