@@ -31,10 +31,13 @@ _SSHD_AUTH: Final = re.compile(
     re.ASCII,
 )
 _SSHD_INVALID: Final = re.compile(
-    r"\b(?:Invalid|Illegal) user (\S*?) from (\S+)(?: port (\d{1,5}))?", re.ASCII
+    r"\b(?:(?:Invalid|Illegal) user (\S*?) from (\S+)(?: port (\d{1,5}))?"
+    r"|User (\S+) from (\S+) not allowed because)",
+    re.ASCII,
 )
 _SSHD_CLOSED: Final = re.compile(
-    r"\b(?:Connection closed by|Connection reset by|Disconnected from|Received disconnect from)"
+    r"\b(?:Connection closed by|Connection reset by|Disconnected from|Disconnecting"
+    r"|Received disconnect from)"
     r"(?: (authenticating|invalid|illegal))?(?: user (\S*?))? (\S+) port (\d{1,5})\b",
     re.ASCII,
 )
@@ -44,9 +47,14 @@ _SSHD_FOR_FROM: Final = re.compile(
     r"\bfor (?:(?:invalid|illegal) user )?(\S+?) from (\S+?)(?: port (\d{1,5}))?(?:\s|$)",
     re.ASCII,
 )
-_SSHD_PEER: Final = re.compile(r"\b(?:from|with|by) \[?(\S+?)\]? port (\d{1,5})\b", re.ASCII)
+_SSHD_PEER: Final = re.compile(
+    r"\b(?:from|with|by) \[?([0-9A-Fa-f.:]+?)\]?(?: port (\d{1,5}))?(?:[\s:,]|$)", re.ASCII
+)
+_SSHD_USER: Final = re.compile(r"\b(?:invalid|illegal) user (\S+)", re.ASCII)
+# `PAM 2 more authentication failures; ...` is sshd summing up the same fields.
 _PAM_AUTH: Final = re.compile(
-    r"\bpam_\w+\(([^:()\s]+):auth\): authentication failure;(.*)", re.ASCII
+    r"(?:\bpam_\w+\(([^:()\s]+):auth\): |\bPAM \d+ more )authentication failures?;(.*)",
+    re.ASCII,
 )
 _PAM_SESSION: Final = re.compile(
     r"\bpam_\w+\(([^:()\s]+):session\): session (opened|closed) for user ([^\s(]+)"
@@ -121,10 +129,15 @@ def sshd_invalid_user(msg: str) -> Recognised | None:
     match = _SSHD_INVALID.search(msg)
     if match is None:
         return None
-    name, source, port = match.groups()
-    fields = authentication(
-        LOGON, False, user=name, source=remote(source, port), detail="Invalid user"
-    )
+    name, source, port, denied, denied_from = match.groups()
+    if denied is not None:  # AllowUsers/DenyUsers refused an existing account
+        fields = authentication(
+            LOGON, False, user=denied, source=remote(denied_from), detail="User not allowed"
+        )
+    else:
+        fields = authentication(
+            LOGON, False, user=name, source=remote(source, port), detail="Invalid user"
+        )
     return Recognised(fields)
 
 
@@ -148,10 +161,12 @@ def sshd_other(msg: str) -> Recognised | None:
     who = _SSHD_FOR_FROM.search(msg)
     if who is not None:
         return Recognised(compact(user=_user(who[1]), src_endpoint=remote(who[2], who[3])))
-    peer = _SSHD_PEER.search(msg)
-    if peer is not None and host_or_ip(peer[1]).get("ip"):
-        return Recognised(_src(remote(peer[1], peer[2])))
-    return None
+    user, peer = _SSHD_USER.search(msg), _SSHD_PEER.search(msg)
+    source = remote(peer[1], peer[2]) if peer is not None else {}
+    if not source.get("ip"):  # a DNS name here is more likely a word than a host
+        source = {}
+    fields = compact(user=_user(user[1] if user else None), src_endpoint=source)
+    return Recognised(fields) if fields else None
 
 
 def pam_auth_failure(msg: str) -> Recognised | None:
@@ -170,7 +185,7 @@ def pam_auth_failure(msg: str) -> Recognised | None:
         source=remote(values.get("rhost")),
         detail="authentication failure",
     )
-    return Recognised(fields, {"pam_service": match[1]})
+    return Recognised(fields, compact(pam_service=match[1]))
 
 
 def pam_session(msg: str) -> Recognised | None:

@@ -136,6 +136,7 @@ RECOGNISERS: Final[tuple[Recogniser, ...]] = (
         (
             "Invalid user oracle from 203.0.113.77 port 41234",
             "Invalid user test from 192.0.2.15",
+            "User root from 192.0.2.1 not allowed because not listed in AllowUsers",
         ),
     ),
     Recogniser(
@@ -147,6 +148,8 @@ RECOGNISERS: Final[tuple[Recogniser, ...]] = (
             "Connection closed by invalid user admin 198.51.100.2 port 33210 [preauth]",
             "Disconnected from user alice 10.0.0.5 port 50000",
             "Received disconnect from 203.0.113.9 port 52814:11: Bye Bye [preauth]",
+            "Disconnecting invalid user admin 203.0.113.9 port 4444: Too many authentication "
+            "failures [preauth]",
         ),
     ),
     Recogniser(
@@ -158,6 +161,8 @@ RECOGNISERS: Final[tuple[Recogniser, ...]] = (
             "ruser= rhost=203.0.113.9  user=root",
             "pam_unix(su:auth): authentication failure; logname=alice uid=1000 euid=0 "
             "tty=pts/0 ruser=alice rhost=  user=root",
+            "PAM 2 more authentication failures; logname= uid=0 euid=0 tty=ssh ruser= "
+            "rhost=116.31.116.24  user=root",
         ),
     ),
     Recogniser(
@@ -178,6 +183,8 @@ RECOGNISERS: Final[tuple[Recogniser, ...]] = (
             "error: maximum authentication attempts exceeded for invalid user admin from "
             "203.0.113.9 port 52814 ssh2 [preauth]",
             "Unable to negotiate with 198.51.100.8 port 50122: no matching key exchange method",
+            "Did not receive identification string from 123.57.245.163",
+            "input_userauth_request: invalid user admin [preauth]",
         ),
     ),
     Recogniser(
