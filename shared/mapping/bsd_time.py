@@ -95,12 +95,16 @@ def timestamp_from_match(
         except ValueError:
             raise TimeParseError(f"'{match[0]}' is not a valid date") from None
     else:
-        try:
-            # The receipt time on the sender's wall clock, still marked UTC for infer_year.
-            received_local = received_at.astimezone(tz).replace(tzinfo=UTC)
-        except (OverflowError, ValueError):
-            raise TimeParseError("the receipt time is out of range") from None
+        received_local = received_at
+        if tz is not UTC:  # most lines name no zone: skip two conversions for them
+            try:
+                # The receipt time on the sender's wall clock, marked UTC for infer_year.
+                received_local = received_at.astimezone(tz).replace(tzinfo=UTC)
+            except (OverflowError, ValueError):
+                raise TimeParseError("the receipt time is out of range") from None
         local = infer_year(month, day, hour, minute, second, micro, received_local)
+    if tz is UTC:
+        return local.replace(tzinfo=UTC)
     try:
         return local.replace(tzinfo=tz).astimezone(UTC)
     except (OverflowError, ValueError):

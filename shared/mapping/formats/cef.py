@@ -45,6 +45,7 @@ _LAST_FIELD: Final = re.compile(r"([^|\\]*+(?:\\.[^|\\]*+)*+)(?:\||\Z)", re.DOTA
 _HEADER_ESCAPE: Final = re.compile(r"\\([|\\])")
 _KEY: Final = re.compile(r"(?<!\S)([A-Za-z_][A-Za-z0-9_.,\-\[\]]*+)=", re.ASCII)
 _VALUE_ESCAPE: Final = re.compile(r"\\([\\=|nr])")
+_QUOTES: Final = ('"', "'")
 _UNESCAPED: Final = {"\\": "\\", "=": "=", "|": "|", "n": "\n", "r": "\r"}
 
 # Full ArcSight dictionary names some senders use instead of the CEF keys.
@@ -165,14 +166,16 @@ def parse_extension(text: str) -> dict[str, str]:
         if "\\" in value:
             value = _VALUE_ESCAPE.sub(lambda m: _UNESCAPED[m[1]], value)
         name = key[1]
-        pairs[_FULL_NAMES.get(name, name)] = _unquoted(value)
+        if value[:1] in _QUOTES:
+            value = _unquoted(value)
+        pairs[_FULL_NAMES.get(name, name)] = value
     return pairs
 
 
 def _unquoted(value: str) -> str:
     """`"text"` -> `text`; a quote inside means the quotes are content, so they stay."""
     quote = value[:1]
-    if quote in ('"', "'") and len(value) > 1 and value.endswith(quote):
+    if quote in _QUOTES and len(value) > 1 and value.endswith(quote):
         inner = value[1:-1]
         if quote not in inner:
             return inner
