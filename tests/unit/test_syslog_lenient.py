@@ -130,3 +130,29 @@ def test_any_text_is_an_event_or_a_named_refusal_and_no_placeholder_entity(text:
         assert not is_placeholder(natural_id), link
         if link.entity.type == "Process":  # <host key>/<program>/<pid>
             assert not is_placeholder(natural_id.split("/")[0].split(":", 1)[1]), link
+
+
+@pytest.mark.parametrize(
+    ("line", "addresses"),
+    [
+        (
+            "<166>Mar 14 2024 10:00:00 asa01 : %ASA-6-302013: Built outbound TCP connection 123 "
+            "for outside:93.184.216.34/443 (93.184.216.34/443) to inside:10.0.0.5/51514",
+            ["93.184.216.34", "10.0.0.5"],
+        ),
+        (
+            "<13>1 - h app - - - client 2001:DB8::5 at 10:00:00, v1.2.3.4.5, 0.0.0.0",
+            ["2001:db8::5"],
+        ),
+        # A recognised line has its addresses in their roles: no observables.
+        ("<38>Mar 14 10:00:00 h sshd[1]: Invalid user x from 192.0.2.4", None),
+    ],
+)
+def test_unrecognised_messages_keep_their_addresses_as_observables(
+    line: str, addresses: list[str] | None
+) -> None:
+    event = syslog_to_ocsf(parse_syslog(line, RECEIVED)).event
+    found = [item["value"] for item in event.get("observables", [])] or None
+    assert found == addresses
+    if addresses:
+        assert all(item["type_id"] == 2 for item in event["observables"])

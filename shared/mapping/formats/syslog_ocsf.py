@@ -13,12 +13,19 @@ first that reads it sets the class and adds what it found, otherwise the event i
 class 0 (Base Event). Event properties say how the line was read: `syslog_format`
 (`rfc5424`, `rfc3164` or `free-form`, with `syslog_unparsed_because` for the last) and
 `syslog_recogniser`.
+
+A message no recogniser reads still names addresses (a Cisco ASA connection, an app's
+client IP). Which role each plays is unknown, so they are not guessed into
+`src_endpoint`/`dst_endpoint`: they go to OCSF `observables` (type 2, IP Address), the
+schema's place for "this value appears in the event".
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any, Final
 
+from shared.mapping.addresses import canonical_ip
 from shared.mapping.fields import MAX_TEXT
 from shared.mapping.formats.draft import OcsfDraft, compact, device_key, host_or_ip
 from shared.mapping.formats.syslog import SyslogMessage
@@ -27,6 +34,14 @@ from shared.mapping.graph_model import Scalar
 
 # Syslog severity 0 (Emergency) .. 7 (Debug) to OCSF severity_id.
 _SEVERITY: Final = (6, 5, 5, 4, 3, 2, 1, 1)
+# Address-shaped tokens; canonical_ip decides. IPv6 needs two colons, so a time of day
+# ("10:00:00") is offered but refused by the check.
+_ADDRESS: Final = re.compile(
+    r"(?<![\w.])\d{1,3}(?:\.\d{1,3}){3}(?![\w.])"  # `inside:10.0.0.5/51514` too
+    r"|(?<![\w.:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w.])",
+    re.ASCII,
+)
+_MAX_OBSERVABLES: Final = 16
 
 
 def syslog_to_ocsf(message: SyslogMessage) -> OcsfDraft:
@@ -51,7 +66,23 @@ def syslog_to_ocsf(message: SyslogMessage) -> OcsfDraft:
         event["actor"] = actor
         props.update(recognised.props)
         props["syslog_recogniser"] = name
+    else:
+        event["observables"] = _address_observables(message.msg)
     return OcsfDraft(compact(**event), props)
+
+
+def _address_observables(text: str) -> list[dict[str, Any]]:
+    found: dict[str, None] = {}
+    for token in _ADDRESS.findall(text):
+        address = canonical_ip(token)
+        if address is not None:
+            found[address] = None
+            if len(found) == _MAX_OBSERVABLES:
+                break
+    return [
+        {"name": "message", "type_id": 2, "type": "IP Address", "value": address}
+        for address in found
+    ]
 
 
 def _sender_process(host: str, app: str, procid: str) -> dict[str, Any]:
