@@ -74,6 +74,19 @@ def test_dtz_is_applied(extension: str, time: datetime) -> None:
     assert to_graph_event("t", "cef", f"CEF:0|V|P|1|s|n|1|{extension}", RECEIVED).time == time
 
 
+@pytest.mark.parametrize(
+    ("header", "time"),
+    [
+        ("<14>Mar 14 13:00:00 kav01 ", datetime(2024, 3, 14, 10, tzinfo=UTC)),
+        # A header that names its offset is absolute.
+        ("<14>1 2024-03-14T13:00:00+00:00 kav01 ksc - - - ", datetime(2024, 3, 14, 13, tzinfo=UTC)),
+    ],
+)
+def test_dtz_applies_to_a_wall_clock_syslog_header(header: str, time: datetime) -> None:
+    line = f"{header}CEF:0|V|P|1|s|n|1|dtz=Europe/Moscow src=10.0.0.1"
+    assert to_graph_event("h", "cef", line, RECEIVED).time == time
+
+
 def test_dtz_line_end_to_end() -> None:
     event = to_graph_event("d", "cef", DTZ, RECEIVED)
     assert event.time == datetime(2024, 3, 14, 10, tzinfo=UTC)

@@ -235,7 +235,13 @@ def _event_time(record: CefRecord, received_at: datetime) -> datetime | None:
                 return _cef_time(text, received_at, device_zone)
             except TimeParseError as exc:
                 raise InvalidEvent(_LOC, f"CEF extension {key}: '{text[:64]}' {exc}") from None
-    return record.syslog.time if record.syslog else None
+    header = record.syslog
+    if header is None or header.time is None:
+        return None
+    if device_zone is not None and header.wall_clock:
+        # A BSD stamp is the device's wall clock, read as UTC until dtz says otherwise.
+        return header.time.replace(tzinfo=device_zone).astimezone(UTC)
+    return header.time
 
 
 def _cef_time(text: str, received_at: datetime, device_zone: tzinfo | None) -> datetime:

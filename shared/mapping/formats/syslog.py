@@ -67,6 +67,7 @@ class SyslogMessage:
     structured_data: tuple[SdElement, ...]
     msg: str
     unparsed_because: str | None = None  # free-form: why neither grammar fit
+    wall_clock: bool = False  # a 3164 TIMESTAMP without a zone, read as UTC
 
 
 def parse_syslog(line: str, received_at: datetime) -> SyslogMessage:
@@ -208,7 +209,7 @@ def _rfc3339(text: str) -> datetime:
 
 
 def _parse_3164(text: str, pos: int, pri: int, received_at: datetime) -> SyslogMessage:
-    time, pos = _3164_timestamp(text, pos, received_at)
+    time, pos, wall_clock = _3164_timestamp(text, pos, received_at)
     rest = text[pos:].lstrip(" ")
     hostname: str | None = None
     if rest and _TAG.match(rest) is None:
@@ -229,18 +230,29 @@ def _parse_3164(text: str, pos: int, pri: int, received_at: datetime) -> SyslogM
     elif rest.startswith(":"):
         rest = rest[1:].lstrip(" ")  # Cisco ASA prints "host : %ASA-..."
     return SyslogMessage(
-        "rfc3164", pri // 8, pri % 8, time, hostname, app_name, procid, None, (), rest
+        "rfc3164",
+        pri // 8,
+        pri % 8,
+        time,
+        hostname,
+        app_name,
+        procid,
+        None,
+        (),
+        rest,
+        None,
+        wall_clock,
     )
 
 
-def _3164_timestamp(text: str, pos: int, received_at: datetime) -> tuple[datetime, int]:
+def _3164_timestamp(text: str, pos: int, received_at: datetime) -> tuple[datetime, int, bool]:
     bsd = match_timestamp(text, pos)
     if bsd is not None:
         try:
             time = timestamp_from_match(bsd, received_at)
         except TimeParseError as exc:
             raise _invalid(f"RFC 3164 TIMESTAMP: {exc}") from None
-        end = bsd.end()
+        end, wall_clock = bsd.end(), True
         if text.startswith(":", end):  # Cisco ASA without a hostname: "... 10:00:00: %ASA"
             end += 1
     else:
@@ -252,9 +264,10 @@ def _3164_timestamp(text: str, pos: int, received_at: datetime) -> tuple[datetim
                 "('<PRI>Mmm dd hh:mm:ss HOSTNAME TAG: MSG')"
             )
         time, end = _rfc3339(stamp[0]), stamp.end()
+        wall_clock = stamp[8] is None
     if end < len(text) and text[end] != " ":
         raise _invalid(f"RFC 3164 TIMESTAMP must be followed by a space, at {end}")
-    return time, end
+    return time, end, wall_clock
 
 
 def _invalid(msg: str) -> InvalidEvent:
