@@ -233,7 +233,7 @@ CASES: list[tuple[str, str, int, int, Links, dict[str, Any]]] = [
             ("HAS_PRINCIPAL", "User:passwordmanager"),
             ("HAS_SOURCE", "IP:10.0.0.20"),  # shost held an address
             ("ON_DEVICE", "IP:10.0.0.30"),
-            ("HAS_FILE", "File:event/c1/Root\\Operating System-WinDomain-admin01"),
+            ("HAS_FILE", "File:IP:10.0.0.30/Root\\Operating System-WinDomain-admin01"),
         },
         {"message": "Verified", "event_name": "CPM Verify Password"},
     ),
@@ -365,8 +365,6 @@ MALFORMED = [
     ("CEF:0|V|P|1|s|n|5|rt=yesterday", "rt: 'yesterday'"),
     ("CEF:0|V|P|1|s|n|5|rt=Feb 30 2024 10:00:00", "not a valid date"),
     ("CEF:0|V|P|1|s|n|5|rt=Mar 14 2024 10:00:00 Mars/Olympus", "unknown time zone"),
-    ("hello world CEF:0|V|P|1|s|n|5|", "not a syslog header"),
-    ("<999>Mar 14 10:00:00 h CEF:0|V|P|1|s|n|5|", "not a syslog header"),
 ]
 
 

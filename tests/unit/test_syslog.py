@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,7 +12,8 @@ from hypothesis import strategies as st
 
 from shared.core.errors import InvalidEvent
 from shared.mapping.bsd_time import infer_year
-from shared.mapping.formats.syslog import SdElement, parse_syslog
+from shared.mapping.formats.syslog import parse_syslog
+from shared.mapping.formats.syslog_sd import SdElement
 from shared.mapping.graph_model import GraphEvent
 from shared.mapping.timeparse import TimeParseError
 from shared.mapping.to_graph import to_graph_event
@@ -260,16 +262,20 @@ CASES: list[tuple[str, str, int, int, Links, dict[str, Any]]] = [
         ASA,
         0,
         1,
-        {("ON_DEVICE", "Host:asa01")},
+        {("ON_DEVICE", "Host:asa01"), ("HAS_OBSERVABLE", "IP:93.184.216.34")},
         {"message": "%ASA-6-302013: Built outbound TCP connection 123 for outside:93.184.216.34/443"},
     ),
     (
         "rfc 5424 su example",
         SU_5424,
-        0,
+        3002,
         5,
-        {("ON_DEVICE", "Host:mymachine.example.com")},
-        {"msgid": "ID47", "app_name": "su", "message": "'su root' failed for lonvick on /dev/pts/8"},
+        {
+            ("ON_DEVICE", "Host:mymachine.example.com"),
+            ("HAS_USER", "User:root"),
+            ("HAS_PRINCIPAL", "User:lonvick"),
+        },
+        {"msgid": "ID47", "app_name": "su", "status": "Failure", "tty": "/dev/pts/8"},
     ),
 ]  # fmt: skip
 
@@ -300,17 +306,25 @@ def test_nil_timestamp_uses_received_at() -> None:
     assert to_graph_event("s", "syslog", "<13>1 - h a - - - x", RECEIVED).time == RECEIVED
 
 
-def test_sshd_near_miss_stays_a_base_event() -> None:
-    line = "<38>Mar 14 10:00:00 h sshd[1]: Accepted password for alice from 10.0.0.1 port x"
+def test_sshd_garbage_address_is_no_entity() -> None:
+    line = "<38>Mar 14 10:00:00 h sshd[1]: Accepted password for alice from ??? port x"
     event = to_graph_event("s", "syslog", line, RECEIVED)
-    assert event.props["class_uid"] == 0
+    assert event.props["class_uid"] == 3002
+    assert links(event) == {
+        ("ON_DEVICE", "Host:h"),
+        ("HAS_ACTOR_PROCESS", "Process:Host:h/sshd/1"),
+        ("HAS_USER", "User:alice"),
+    }
 
 
-# --- malformed lines --------------------------------------------------------------------
+def test_unknown_program_stays_a_base_event() -> None:
+    line = "<38>Mar 14 10:00:00 h cron[1]: Accepted password for alice from 10.0.0.1 port 22"
+    assert to_graph_event("s", "syslog", line, RECEIVED).props["class_uid"] == 0
 
-MALFORMED = [
-    ("", "is empty"),
-    ("\n", "is empty"),
+
+# --- lines that fit neither grammar are kept; only non-text is refused ---------------
+
+FREE_FORM = [
     ("hello world", "neither RFC 5424"),
     ("<13>hello", "neither RFC 5424"),
     ("<192>1 - - - - - -", "PRI 192 is out of range"),
@@ -319,7 +333,6 @@ MALFORMED = [
     ("<13>1 - - - - -", "RFC 5424 needs TIMESTAMP"),
     ("<13>1 2024-13-01T00:00:00Z h a - - -", "not a valid date"),
     ("<13>1 2024-03-14 10:00:00 h a - - -", "is not RFC 3339"),
-    ("<13>1 2024-03-14T10:00:00 h a - - - x", "is not RFC 3339"),
     ("<13>1 - h\u00e9 a - - -", "HOSTNAME must be"),
     ("<13>1 - h " + "a" * 49 + " - - -", "APP-NAME must be"),
     ("<13>1 - h a - - x", "STRUCTURED-DATA must be"),
@@ -334,8 +347,28 @@ MALFORMED = [
 ]
 
 
-@pytest.mark.parametrize(("line", "message"), MALFORMED)
-def test_malformed_lines_are_refused_with_a_reason(line: str, message: str) -> None:
+@pytest.mark.parametrize(("line", "why"), FREE_FORM)
+def test_lines_fitting_neither_grammar_are_free_form(line: str, why: str) -> None:
+    event = to_graph_event("m", "syslog", line, RECEIVED)
+    assert event.props["syslog_format"] == "free-form"
+    assert why in str(event.props["syslog_unparsed_because"])
+    assert event.time == RECEIVED
+    assert event.raw == json.dumps(line, ensure_ascii=False)
+
+
+REFUSED = [
+    ("", "is empty"),
+    ("\n", "is empty"),
+    ("  \r\n", "is empty"),
+    ("<13>1 - h a - - - a\x00b", "NUL"),
+    ("\x01\x02\x03\x04 abc", "control code"),
+    ("<13>1 - h a - - - \udfff", "surrogate"),
+    ("x" * 65_537, "65537 characters"),
+]
+
+
+@pytest.mark.parametrize(("line", "message"), REFUSED)
+def test_only_non_text_is_refused_with_a_reason(line: str, message: str) -> None:
     with pytest.raises(InvalidEvent) as caught:
         to_graph_event("m", "syslog", line, RECEIVED)
     assert caught.value.loc == ("event",)

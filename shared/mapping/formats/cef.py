@@ -7,9 +7,16 @@
   a value runs until the space before the next `key=`. Values escape `=` and `\\`,
   and write line breaks as `\\n` / `\\r`; `\\|` is also accepted. Any other backslash
   is kept as is, because real senders leave Windows paths unescaped.
-- Keys may be given by their full ArcSight names (`sourceAddress` for `src`); they
-  are normalised to the short names. A repeated key keeps its last value.
+- A key is a letter or `_` followed by letters, digits and `_ . , - [ ]`: the CEF
+  spec's names, and the `ad.field[0]=` / `ad.Error_,Code=` keys ArcSight connectors and
+  Windows agents add. Keys may be given by their full ArcSight names (`sourceAddress` for
+  `src`); they are normalised to the short names. A repeated key keeps its last value.
+- A value wrapped in a pair of matching quotes, which the spec never asks for but some
+  senders add (`request="https://..."`), loses the quotes.
 - A header missing its last `|` (no extension at all) is accepted.
+- Text in front of `CEF:` is read as a syslog header when it is one; otherwise (a
+  relay's own stamp, `Syslogdate Sysloghost`) it is ignored, because it says nothing
+  about the event the CEF record describes.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from datetime import datetime
 from typing import Final
 
 from shared.core.errors import InvalidEvent
-from shared.mapping.formats.syslog import SyslogMessage, parse_syslog
+from shared.mapping.formats.syslog import SyslogMessage, parse_syslog_strict
 
 _LOC: Final = ("event",)
 _HEADER_NAMES: Final = (
@@ -36,8 +43,9 @@ _PRI_ONLY: Final = re.compile(r"\s*<\d{1,3}>\s*", re.ASCII)
 _FIELD: Final = re.compile(r"([^|\\]*+(?:\\.[^|\\]*+)*+)\|", re.DOTALL)
 _LAST_FIELD: Final = re.compile(r"([^|\\]*+(?:\\.[^|\\]*+)*+)(?:\||\Z)", re.DOTALL)
 _HEADER_ESCAPE: Final = re.compile(r"\\([|\\])")
-_KEY: Final = re.compile(r"(?<!\S)([A-Za-z_][A-Za-z0-9_.\-]*+)=", re.ASCII)
+_KEY: Final = re.compile(r"(?<!\S)([A-Za-z_][A-Za-z0-9_.,\-\[\]]*+)=", re.ASCII)
 _VALUE_ESCAPE: Final = re.compile(r"\\([\\=|nr])")
+_QUOTES: Final = ('"', "'")
 _UNESCAPED: Final = {"\\": "\\", "=": "=", "|": "|", "n": "\n", "r": "\r"}
 
 # Full ArcSight dictionary names some senders use instead of the CEF keys.
@@ -69,6 +77,12 @@ _FULL_NAMES: Final = {
     "deviceAddress": "dvc",
     "deviceHostName": "dvchost",
     "fileName": "fname",
+    "filePath": "filePath",
+    "sourceProcessName": "sproc",
+    "destinationProcessName": "dproc",
+    "sourceProcessId": "spid",
+    "destinationProcessId": "dpid",
+    "deviceTimeZone": "dtz",
     "bytesIn": "in",
     "bytesOut": "out",
     **{f"deviceCustomString{i}": f"cs{i}" for i in range(1, 7)},
@@ -152,17 +166,29 @@ def parse_extension(text: str) -> dict[str, str]:
         if "\\" in value:
             value = _VALUE_ESCAPE.sub(lambda m: _UNESCAPED[m[1]], value)
         name = key[1]
+        if value[:1] in _QUOTES:
+            value = _unquoted(value)
         pairs[_FULL_NAMES.get(name, name)] = value
     return pairs
+
+
+def _unquoted(value: str) -> str:
+    """`"text"` -> `text`; a quote inside means the quotes are content, so they stay."""
+    quote = value[:1]
+    if quote in _QUOTES and len(value) > 1 and value.endswith(quote):
+        inner = value[1:-1]
+        if quote not in inner:
+            return inner
+    return value
 
 
 def _syslog_header(prefix: str, received_at: datetime) -> SyslogMessage | None:
     if not prefix.strip() or _PRI_ONLY.fullmatch(prefix):
         return None
     try:
-        return parse_syslog(prefix.rstrip(), received_at)
-    except InvalidEvent as exc:
-        raise _invalid(f"the text before 'CEF:' is not a syslog header ({exc.msg})") from None
+        return parse_syslog_strict(prefix.rstrip(), received_at)
+    except InvalidEvent:
+        return None
 
 
 def _invalid(msg: str) -> InvalidEvent:

@@ -11,21 +11,35 @@ Class, first rule that matches:
 Users: `suser` is the actor (HAS_PRINCIPAL) and `duser` the account acted on
 (HAS_USER), except in an authentication event without `duser`, where `suser` is the
 account logging on and so becomes `user`.
+
+Processes: `sproc`/`spid` are the acting process (`actor.process`), `dproc`/`dpid` the
+one acted on (`process`). Without a start time a pid names a process only on one host:
+the OCSF mapping keys it by the device, the pid and the name.
+
+Placeholder names (`-`, `N/A`, ...) are dropped; a host name that is an address is
+read as the address, so it keys an IP node and never a Host.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any, Final
 
 from shared.core.errors import InvalidEvent
 from shared.mapping.addresses import canonical_ip
-from shared.mapping.bsd_time import match_timestamp, timestamp_from_match
+from shared.mapping.bsd_time import match_timestamp, parse_zone, timestamp_from_match
 from shared.mapping.fields import MAX_TEXT
 from shared.mapping.formats.cef import CefRecord
-from shared.mapping.formats.draft import OcsfDraft, compact, port_number
+from shared.mapping.formats.draft import (
+    OcsfDraft,
+    compact,
+    host_or_ip,
+    named_process,
+    port_number,
+)
 from shared.mapping.graph_model import Scalar
+from shared.mapping.placeholders import meaningful
 from shared.mapping.timeparse import TimeParseError, parse_event_time
 
 _LOC: Final = ("event",)
@@ -48,6 +62,7 @@ _OUTCOMES: Final = {"success": ("Success", 1), "failure": ("Failure", 2), "fail"
 _HASH_BY_LENGTH: Final = {64: "SHA-256", 40: "SHA-1", 32: "MD5"}
 _HEX: Final = re.compile(r"[0-9A-Fa-f]+", re.ASCII)
 _TIME_KEYS: Final = ("rt", "start", "end")
+_SEVERITY_DECIMAL: Final = re.compile(r"(\d{1,2})(?:\.0+)?", re.ASCII)
 
 
 def cef_to_ocsf(record: CefRecord, received_at: datetime) -> OcsfDraft:
@@ -56,6 +71,7 @@ def cef_to_ocsf(record: CefRecord, received_at: datetime) -> OcsfDraft:
     user, actor_user = _users(ext, class_uid)
     status = _OUTCOMES.get(ext.get("outcome", "").strip("/ ").lower())
     time = _event_time(record, received_at)
+    device = _device(record)
     event = compact(
         class_uid=class_uid,
         category_uid=class_uid // 1000,
@@ -78,9 +94,9 @@ def cef_to_ocsf(record: CefRecord, received_at: datetime) -> OcsfDraft:
         dst_endpoint=_endpoint(ext, ip="dst", hostname="dhost", port="dpt", mac="dmac"),
         user=user,
         actor=compact(user=actor_user),
-        device=compact(hostname=_device_hostname(record), ip=_ip(ext, "dvc")),
+        device=device,
         http_request=compact(
-            url=compact(url_string=ext.get("request")),
+            url=compact(url_string=meaningful(ext.get("request"))),
             http_method=ext.get("requestMethod"),
             user_agent=ext.get("requestClientApplication"),
         ),
@@ -88,6 +104,7 @@ def cef_to_ocsf(record: CefRecord, received_at: datetime) -> OcsfDraft:
         connection_info=compact(protocol_name=ext.get("proto", "").lower()),
         traffic=compact(bytes_in=_count(ext, "in"), bytes_out=_count(ext, "out")),
     )
+    _add_processes(event, ext)
     return OcsfDraft(event, _extra_props(record))
 
 
@@ -97,16 +114,17 @@ def choose_class(record: CefRecord) -> tuple[int, int | None]:
     words = f"{record.name} {ext.get('cat', '')}"
     if _AUTH_WORDS.search(words):
         return 3002, 2 if _LOGOFF_WORDS.search(words) else 1
-    if ext.get("request"):
+    if meaningful(ext.get("request")):
         return 4002, None
-    if ext.get("src") or ext.get("dst"):
+    if meaningful(ext.get("src")) or meaningful(ext.get("dst")):
         return 4001, None
     return 0, None
 
 
 def severity_id(text: str) -> int:
-    if text.isdecimal() and len(text) <= 2 and int(text) <= 10:
-        return _SEVERITY_BANDS[int(text)]
+    number = _SEVERITY_DECIMAL.fullmatch(text)  # "7", and "7.0" as some senders print it
+    if number is not None and int(number[1]) <= 10:
+        return _SEVERITY_BANDS[int(number[1])]
     word = _SEVERITY_WORDS.get(text.lower().replace(" ", "-"))
     if word is None:
         raise InvalidEvent(
@@ -119,32 +137,48 @@ def severity_id(text: str) -> int:
 
 
 def _users(ext: dict[str, str], class_uid: int) -> tuple[dict[str, Any], dict[str, Any]]:
-    source = compact(name=ext.get("suser"), domain=ext.get("sntdom"), uid=ext.get("suid"))
-    target = compact(name=ext.get("duser"), domain=ext.get("dntdom"), uid=ext.get("duid"))
+    source = _user(ext, "suser", "sntdom", "suid")
+    target = _user(ext, "duser", "dntdom", "duid")
     if class_uid == 3002 and not target:
         return source, {}
     return target, source
 
 
+def _user(ext: dict[str, str], name: str, domain: str, uid: str) -> dict[str, Any]:
+    user = compact(name=meaningful(ext.get(name)), uid=meaningful(ext.get(uid)))
+    return compact(**user, domain=meaningful(ext.get(domain))) if user else {}
+
+
 def _endpoint(
     ext: dict[str, str], *, ip: str, hostname: str, port: str, mac: str
 ) -> dict[str, Any]:
-    address, name = _ip(ext, ip), ext.get(hostname)
-    # Some senders put the address in shost/dhost when they have no name: it is an IP.
-    name_as_ip = canonical_ip(name)
-    if name_as_ip is not None:
-        address, name = address or name_as_ip, None
-    return compact(ip=address, hostname=name, port=_port(ext, port), mac=ext.get(mac))
+    named = host_or_ip(ext.get(hostname))
+    address = _ip(ext, ip) or named.get("ip")
+    return compact(
+        ip=address, hostname=named.get("hostname"), port=_port(ext, port), mac=ext.get(mac)
+    )
 
 
 def _ip(ext: dict[str, str], key: str) -> str | None:
-    text = ext.get(key)
+    text = meaningful(ext.get(key))
     if not text:
         return None
     address = canonical_ip(text)
     if address is None:
-        raise InvalidEvent(_LOC, f"CEF extension {key}: '{text[:64]}' is not a valid IP address")
+        raise InvalidEvent(_LOC, _bad_address(key, text))
     return address
+
+
+def _bad_address(key: str, text: str) -> str:
+    first, _, rest = text.partition(" ")
+    if rest and canonical_ip(first) is not None:
+        # The address is fine; what follows it is a key this parser could not read, or
+        # an unescaped '=' in the next value, and the text joined the address's value.
+        return (
+            f"CEF extension {key} is the address '{first}' followed by '{rest[:64]}': "
+            "that text is not a key=value pair (a malformed key, or a '=' left unescaped)"
+        )
+    return f"CEF extension {key}: '{text[:64]}' is not a valid IP address"
 
 
 def _port(ext: dict[str, str], key: str) -> int | None:
@@ -162,10 +196,21 @@ def _count(ext: dict[str, str], key: str) -> int | None:
     return int(text) if text.isdecimal() and len(text) < 19 else None
 
 
-def _device_hostname(record: CefRecord) -> str | None:
-    if record.extensions.get("dvchost"):
-        return record.extensions["dvchost"]
-    return record.syslog.hostname if record.syslog else None
+def _device(record: CefRecord) -> dict[str, Any]:
+    ext = record.extensions
+    header_host = record.syslog.hostname if record.syslog else None
+    named = host_or_ip(meaningful(ext.get("dvchost")) or header_host)
+    address = _ip(ext, "dvc") or named.get("ip")
+    return compact(hostname=named.get("hostname"), ip=address)
+
+
+def _add_processes(event: dict[str, Any], ext: dict[str, str]) -> None:
+    actor = named_process(ext.get("sproc"), ext.get("spid"))
+    if actor:
+        event.setdefault("actor", {})["process"] = actor
+    target = named_process(ext.get("dproc"), ext.get("dpid"))
+    if target:
+        event["process"] = target
 
 
 def _file(ext: dict[str, str]) -> dict[str, Any]:
@@ -176,26 +221,48 @@ def _file(ext: dict[str, str]) -> dict[str, Any]:
 
 
 def _event_time(record: CefRecord, received_at: datetime) -> datetime | None:
+    dtz = meaningful(record.extensions.get("dtz"))
+    try:
+        device_zone = parse_zone(dtz) if dtz else None
+    except TimeParseError as exc:
+        raise InvalidEvent(_LOC, f"CEF extension dtz: {exc}") from None
     for key in _TIME_KEYS:
         text = record.extensions.get(key)
         if text:
             try:
-                return _cef_time(text, received_at)
+                return _cef_time(text, received_at, device_zone)
             except TimeParseError as exc:
                 raise InvalidEvent(_LOC, f"CEF extension {key}: '{text[:64]}' {exc}") from None
-    return record.syslog.time if record.syslog else None
+    header = record.syslog
+    if header is None or header.time is None:
+        return None
+    if device_zone is not None and header.wall_clock:
+        # A BSD stamp is the device's wall clock, read as UTC until dtz says otherwise.
+        return header.time.replace(tzinfo=device_zone).astimezone(UTC)
+    return header.time
 
 
-def _cef_time(text: str, received_at: datetime) -> datetime:
+def _cef_time(text: str, received_at: datetime, device_zone: tzinfo | None) -> datetime:
     """Epoch milliseconds, or `MMM dd [yyyy] HH:mm:ss[.SSS] [zone]` (the CEF spec's
-    forms); RFC 3339 too, which some senders use."""
+    forms); RFC 3339 too, which some senders use. `dtz` (the device's zone) applies to
+    a time that names no zone of its own; epoch times are absolute and ignore it."""
     bsd = match_timestamp(text)
     if bsd is None:
-        return parse_event_time(text)
+        parsed = parse_event_time(text)
+        if device_zone is not None and _is_naive_text(text):
+            return parsed.replace(tzinfo=device_zone).astimezone(UTC)
+        return parsed
     zone = text[bsd.end() :].strip()
     if zone and text[bsd.end()] != " ":
         raise TimeParseError("has text after the time that is not a time zone")
-    return timestamp_from_match(bsd, received_at, zone or None)
+    return timestamp_from_match(bsd, received_at, zone or device_zone)
+
+
+def _is_naive_text(text: str) -> bool:
+    try:
+        return datetime.fromisoformat(text.strip()).tzinfo is None
+    except ValueError:
+        return False
 
 
 def _extra_props(record: CefRecord) -> dict[str, Scalar]:

@@ -1,11 +1,18 @@
-"""What a translated format (CEF, syslog) hands to the OCSF mapper."""
+"""What a translated format (CEF, syslog) hands to the OCSF mapper, and the fragments
+both build the same way (hosts that may be addresses, processes without a start time)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
+from shared.mapping.addresses import canonical_ip
+from shared.mapping.fields import decimal_int
 from shared.mapping.graph_model import Scalar
+from shared.mapping.placeholders import meaningful
+
+_BASENAME: Final = re.compile(r"[/\\]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,3 +37,40 @@ def port_number(text: str | None) -> int | None:
         return None
     number = int(text)
     return number if number <= 65_535 else None
+
+
+def host_or_ip(name: str | None) -> dict[str, str]:
+    """A host name as an OCSF endpoint/device fragment: `{"ip": ...}` when the name is an
+    address (so it keys the same IP node whatever field named it), `{"hostname": ...}`
+    otherwise, and nothing for a placeholder (`-`, `unknown`, ...)."""
+    text = meaningful(name)
+    if text is None:
+        return {}
+    address = canonical_ip(text)
+    return {"ip": address} if address is not None else {"hostname": text}
+
+
+def device_key(device: dict[str, Any]) -> str | None:
+    """The key the device's node gets (Host by name, else IP), to scope process ids."""
+    if device.get("hostname"):
+        return f"Host:{device['hostname'].lower()}"
+    if device.get("ip"):
+        return f"IP:{device['ip']}"
+    return None
+
+
+def named_process(name: str | None, pid: str | None) -> dict[str, Any]:
+    """An OCSF process from a name (or executable path) and a pid as text.
+
+    Neither syslog nor CEF gives a start time: the OCSF mapping keys such a process by
+    the event's device, pid and name (docs/formats.md, "Entity keys")."""
+    program = meaningful(name)
+    number = decimal_int(pid.strip()) if pid else None
+    if number is not None and not 0 <= number < 2**62:
+        number = None
+    if program is None and number is None:
+        return {}
+    path = program if program and ("/" in program or "\\" in program) else None
+    if path is not None:
+        program = _BASENAME.split(path)[-1] or path
+    return compact(name=program, pid=number, file=compact(path=path))

@@ -166,12 +166,17 @@ def host_key(obj: dict[str, Any] | None, loc: Loc, read: Reader) -> str | None:
     if obj is None:
         return None
     hostname, name = read.text(obj, "hostname", loc), read.text(obj, "name", loc)
-    return keys.host(
+    key = keys.host(
         read.text(obj, "uid", loc),
         read.text(obj, "instance_uid", loc),
         None if hostname is None or canonical_ip(hostname) else hostname,
         None if name is None or canonical_ip(name) else name,
     )
+    if key is None:
+        # A device known only by its address (a CEF `dvc`) still scopes its processes.
+        address = canonical_ip(read.text(obj, "ip", loc)) or canonical_ip(hostname)
+        key = f"IP:{address}" if address else None
+    return key
 
 
 def process(obj: dict[str, Any], loc: Loc, ctx: Context) -> Iterator[Entity]:
