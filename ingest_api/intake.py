@@ -50,8 +50,8 @@ def accept_item(
         return RejectedItem(
             [{"loc": list(err["loc"]), "msg": err["msg"]} for err in exc.errors(include_url=False)]
         )
-    event_id = resolve_event_id(envelope, idempotency_key)
-    named = _is_named(envelope, idempotency_key, event_id)
+    resolved = resolve_event_id(envelope, idempotency_key)
+    event_id = resolved.value
     try:
         graph_event = to_graph_event(event_id, envelope.source_format, envelope.event, received_at)
     except InvalidEvent as exc:
@@ -63,13 +63,4 @@ def accept_item(
         # for every client.
         detail = [{"loc": ["event"], "msg": f"event encodes to more than {max_event_bytes} bytes"}]
         return RejectedItem(detail, status=413)
-    return AcceptedEvent(record, encoded, graph_event, named)
-
-
-def _is_named(envelope: Envelope, idempotency_key: str | None, event_id: str) -> bool:
-    if envelope.id is not None or idempotency_key:
-        return True
-    # resolve_event_id ends in a fresh UUID only when nothing in the event names it, so a
-    # second call gives the same id exactly when the id came from the event's content.
-    # Asking it keeps the content rule (metadata.uid and its scoping) in one place.
-    return resolve_event_id(envelope, None) == event_id
+    return AcceptedEvent(record, encoded, graph_event, resolved.named)

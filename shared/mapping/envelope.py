@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -27,18 +28,26 @@ class Envelope(BaseModel):
     id: str | None = Field(default=None, min_length=1, max_length=MAX_ID_LENGTH)
 
 
-def resolve_event_id(envelope: Envelope, idempotency_key: str | None) -> str:
+@dataclass(frozen=True, slots=True)
+class EventId:
+    value: str
+    # True when the client or the event's content chose the id, so a re-send carries it
+    # again and may find it stored; False for a fresh UUID, which nothing can repeat.
+    named: bool
+
+
+def resolve_event_id(envelope: Envelope, idempotency_key: str | None) -> EventId:
     """Envelope id, else one from metadata.uid, else a deterministic id from the header,
     else a UUID."""
     if envelope.id is not None:
-        return envelope.id
+        return EventId(envelope.id, named=True)
     if isinstance(envelope.event, dict):
         content_id = content_event_id(envelope.event)
         if content_id is not None:
-            return content_id
+            return EventId(content_id, named=True)
     if idempotency_key:
-        return str(uuid.uuid5(_IDEMPOTENCY_NAMESPACE, idempotency_key))
-    return str(uuid.uuid4())
+        return EventId(str(uuid.uuid5(_IDEMPOTENCY_NAMESPACE, idempotency_key)), named=True)
+    return EventId(str(uuid.uuid4()), named=False)
 
 
 def content_event_id(event: dict[str, Any]) -> str | None:
