@@ -45,7 +45,7 @@ test: install services-up
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-unit: install
-	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+	$(PY) -m pytest tests/unit tests/deploy tests/bench_unit $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -57,10 +57,10 @@ fmt: install
 	$(VENV)/bin/ruff check --fix .
 
 bench: install services-up
-	$(PY) -m tests.bench.run
+	$(PY) -m bench.run
 
 soak: install services-up
-	$(PY) -m tests.bench.soak $(SOAK_ARGS)
+	$(PY) -m bench.soak $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -1,4 +1,4 @@
-"""`python -m tests.bench.soak [--minutes 30] [--rate 150] [--restart-every 300] [--no-docs]`
+"""`python -m bench.soak [--minutes 30] [--rate 150] [--restart-every 300] [--no-docs]`
 
 A long run at a steady open-loop rate through the real Kafka and Neo4j named by the
 environment: ingest_api and graph_writer as subprocesses, the writer restarted every few
@@ -24,13 +24,13 @@ from typing import Any
 
 import uvloop
 
-from tests.bench import backends, report, soak_report
-from tests.bench.infra import BenchEnv, Service, run_load
-from tests.bench.run import code_version, connect, run_dirs
-from tests.bench.soak_processes import Run, Sampler, Writers
-from tests.bench.soak_verify import POOL, SEED, checks, log_errors, reconcile
-from tests.bench.stages import API_KEY, Context, Sizes, find_server_pids
-from tests.bench.trend import memory_trend, slope_per_hour
+from bench import backends, report, soak_report
+from bench.infra import BenchEnv, Service, run_load
+from bench.run import code_version, connect, run_dirs
+from bench.soak_processes import Run, Sampler, Writers
+from bench.soak_verify import POOL, SEED, checks, log_errors, reconcile
+from bench.stages import API_KEY, Context, Sizes, find_server_pids
+from bench.trend import memory_trend, slope_per_hour
 
 
 def _log(message: str) -> None:
@@ -305,7 +305,7 @@ async def _soak(
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m tests.bench.soak", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench.soak", description=__doc__)
     parser.add_argument("--minutes", type=float, default=30.0, help="load duration")
     parser.add_argument("--rate", type=float, default=150.0, help="events per second")
     parser.add_argument(

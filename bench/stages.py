@@ -14,13 +14,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from graph_writer.settings import GraphWriterSettings
-from shared.kafka_io.codec import EventRecord
-from shared.mapping.to_graph import to_graph_event
-from tests.bench import backends
-from tests.bench.backends import Graph
-from tests.bench.events import EventGenerator
-from tests.bench.infra import (
+from bench import backends
+from bench.backends import Graph
+from bench.events import EventGenerator
+from bench.infra import (
     BenchEnv,
     CpuMeter,
     Service,
@@ -30,6 +27,9 @@ from tests.bench.infra import (
     run_load,
     running,
 )
+from graph_writer.settings import GraphWriterSettings
+from shared.kafka_io.codec import EventRecord
+from shared.mapping.to_graph import to_graph_event
 
 SEED = 20240314
 # ingest_api refuses to start without a key; the benchmark runs it as production would.
@@ -185,9 +185,7 @@ def _summary(results: list[dict[str, Any]], key: str) -> float:
 async def stage1(ctx: Context) -> StageResult:
     s = ctx.sizes
     port = free_port()
-    trivial = Service(
-        "trivial", ["-m", "tests.bench.trivial_app", str(port)], {}, port, ctx.log_dir
-    )
+    trivial = Service("trivial", ["-m", "bench.trivial_app", str(port)], {}, port, ctx.log_dir)
     api = ctx.ingest_api("s1-ingest", ctx.topic("s1"))
     async with running(trivial, api):
         await asyncio.gather(trivial.wait_ready(), api.wait_ready())
@@ -239,7 +237,7 @@ async def _stage1_ladder(ctx: Context) -> dict[str, Any]:
         port = free_port()
         svc = Service(
             f"ladder-{name}",
-            ["-m", "tests.bench.trivial_app", str(port), "127.0.0.1", *flags],
+            ["-m", "bench.trivial_app", str(port), "127.0.0.1", *flags],
             {},
             port,
             ctx.log_dir,

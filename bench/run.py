@@ -1,4 +1,4 @@
-"""`python -m tests.bench.run [--quick] [--stages 1,2,...] [--profile] [--docs|--no-docs]`
+"""`python -m bench.run [--quick] [--stages 1,2,...] [--profile] [--docs|--no-docs]`
 
 Runs the stages against the Kafka and Neo4j named by the environment, prints the table,
 writes bench-results/<timestamp>.json and (full runs of all stages) docs/benchmarks.md.
@@ -21,10 +21,10 @@ from typing import Any
 import uvloop
 from aiokafka.admin import AIOKafkaAdminClient
 
-from tests.bench import backends, report
-from tests.bench.backends import Graph
-from tests.bench.infra import ROOT, BenchEnv
-from tests.bench.stages import STAGES, Context, Sizes, find_server_pids
+from bench import backends, report
+from bench.backends import Graph
+from bench.infra import ROOT, BenchEnv
+from bench.stages import STAGES, Context, Sizes, find_server_pids
 
 
 def code_version() -> str:
@@ -155,7 +155,7 @@ async def main_async(args: argparse.Namespace) -> int:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m tests.bench.run", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller counts: a smoke run")
     parser.add_argument(
         "--stages",
