@@ -24,7 +24,8 @@ from aiokafka.admin import AIOKafkaAdminClient
 from bench import backends, report
 from bench.backends import Graph
 from bench.infra import ROOT, BenchEnv
-from bench.stages import STAGES, Context, Sizes, find_server_pids
+from bench.stages import STAGES
+from bench.stages_common import Context, Sizes, find_server_pids
 
 
 def code_version() -> str:

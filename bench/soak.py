@@ -29,7 +29,7 @@ from bench.infra import BenchEnv, Service, run_load
 from bench.run import code_version, connect, run_dirs
 from bench.soak_processes import Run, Sampler, Writers
 from bench.soak_verify import POOL, SEED, checks, log_errors, reconcile
-from bench.stages import API_KEY, Context, Sizes, find_server_pids
+from bench.stages_common import API_KEY, Context, Sizes, find_server_pids
 from bench.trend import memory_trend, slope_per_hour
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bench.infra import Service, cpu_seconds, http_get, rss_mib
-from bench.stages import Context, histogram_means
+from bench.stages_common import Context, histogram_means
 
 
 @dataclass
