@@ -27,10 +27,10 @@ LOCAL = ROOT / "deploy" / "local"
 # TEST_* variables pass the same values (tests/deploy/test_local_servers.py checks it).
 TEST_SERVERS = {
     "BG_LOCAL_DIR": str(LOCAL / ".run-test"),
-    "KAFKA_PORT": "39092",
-    "KAFKA_CONTROLLER_PORT": "39093",
-    "NEO4J_BOLT_PORT": "37687",
-    "NEO4J_HTTP_PORT": "37474",
+    "KAFKA_PORT": "19192",
+    "KAFKA_CONTROLLER_PORT": "19193",
+    "NEO4J_BOLT_PORT": "17787",
+    "NEO4J_HTTP_PORT": "17574",
 }
 
 
