@@ -88,7 +88,6 @@ class Context:
     graph: Graph
     kafka_pid: int | None = None
     neo4j_pid: int | None = None
-    notes: list[str] = field(default_factory=list)
 
     def topic(self, stage: str) -> str:
         return f"bench-{self.run_id}-{stage}"
