@@ -6,15 +6,29 @@ LOCAL := deploy/local
 PYTEST_ARGS ?=
 SOAK_ARGS ?=
 
+# `make test` runs a Kafka and a Neo4j of its own: own data directory, own ports. The
+# developer's servers (`make dev`, default ports, deploy/local/.run) never see a test event,
+# and a test that stops a server for an outage scenario stops only the test one.
+TEST_LOCAL_DIR ?= deploy/local/.run-test
+TEST_KAFKA_PORT ?= 19192
+TEST_KAFKA_CONTROLLER_PORT ?= 19193
+TEST_NEO4J_BOLT_PORT ?= 17787
+TEST_NEO4J_HTTP_PORT ?= 17574
+TEST_ENV := BG_LOCAL_DIR=$(TEST_LOCAL_DIR) \
+	KAFKA_PORT=$(TEST_KAFKA_PORT) KAFKA_CONTROLLER_PORT=$(TEST_KAFKA_CONTROLLER_PORT) \
+	NEO4J_BOLT_PORT=$(TEST_NEO4J_BOLT_PORT) NEO4J_HTTP_PORT=$(TEST_NEO4J_HTTP_PORT)
+
 .DEFAULT_GOAL := help
-.PHONY: help install test-programs dev services-up services-down services-status test test-unit lint fmt bench soak clean
+.PHONY: help install test-programs dev services-up services-down services-status test test-unit \
+	test-services-up test-services-down lint fmt bench soak clean
 
 help:
 	@echo "make dev             install, start local Kafka + Neo4j, run ingest_api and graph_writer (Ctrl-C stops all)"
-	@echo "make test            install, start local Kafka + Neo4j if needed, run the whole test suite"
+	@echo "make test            install, start the test Kafka + Neo4j if needed, run the whole test suite"
 	@echo "make test-unit       the tests that need no server"
 	@echo "make services-up     start local Kafka + Neo4j (fetched through Maven on first use)"
 	@echo "make services-down   stop them"
+	@echo "make test-services-down   stop the test Kafka + Neo4j (ports $(TEST_KAFKA_PORT), $(TEST_NEO4J_BOLT_PORT); data in $(TEST_LOCAL_DIR))"
 	@echo "make lint            ruff + mypy (strict)"
 	@echo "make bench           benchmarks against the local servers (docs/benchmarks.md)"
 	@echo "make soak            30-minute soak with writer restarts (docs/soak.md); SOAK_ARGS='--minutes 3'"
@@ -46,11 +60,17 @@ dev: install
 test-programs:
 	deploy/test-programs.sh
 
-test: install test-programs services-up
-	$(PY) -m pytest $(PYTEST_ARGS)
+test-services-up:
+	$(TEST_ENV) $(LOCAL)/services.sh up
+
+test-services-down:
+	$(TEST_ENV) $(LOCAL)/services.sh down
+
+test: install test-programs test-services-up
+	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
 test-unit: install
-	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+	$(PY) -m pytest tests/unit tests/deploy tests/bench_unit $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -62,10 +82,10 @@ fmt: install
 	$(VENV)/bin/ruff check --fix .
 
 bench: install services-up
-	$(PY) -m tests.bench.run
+	$(PY) -m bench.run
 
 soak: install services-up
-	$(PY) -m tests.bench.soak $(SOAK_ARGS)
+	$(PY) -m bench.soak $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

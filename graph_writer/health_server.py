@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from graph_writer.consume_loop import WriterStatus
+from graph_writer.readiness import WriterStatus
 
 
 def create_health_app(status: WriterStatus) -> Starlette:

@@ -15,9 +15,10 @@ from hypercorn.asyncio import serve
 from hypercorn.config import Config
 
 from graph_writer import metrics
-from graph_writer.consume_loop import ConsumeLoop, WriterStatus
+from graph_writer.consume_loop import ConsumeLoop
 from graph_writer.dead_letters import DeadLetterPublisher
 from graph_writer.health_server import create_health_app
+from graph_writer.readiness import WriterStatus
 from graph_writer.settings import GraphWriterSettings
 from shared.core.errors import StoreUnavailable, StoreUntrusted
 from shared.kafka_io.security import connection_kwargs

@@ -1,8 +1,9 @@
 """Session fixtures: a real Kafka and a real Neo4j for the tests that need them.
 
 Where they come from, in order: BG_TEST_KAFKA_BOOTSTRAP + BG_TEST_NEO4J_URI when set;
-testcontainers when a Docker engine answers; else the local servers of deploy/local,
-started here if they are not running (the script is idempotent).
+testcontainers when a Docker engine answers; else test servers of deploy/local, started
+here if they are not running (the script is idempotent). Those have their own data
+directory and ports, so the tests never touch the developer's graph (`make dev`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,21 @@ from neo4j import Driver, GraphDatabase
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL = ROOT / "deploy" / "local"
 
+# The test servers of deploy/local, unless the environment says otherwise. The Makefile's
+# TEST_* variables pass the same values (tests/deploy/test_local_servers.py checks it).
+TEST_SERVERS = {
+    "BG_LOCAL_DIR": str(LOCAL / ".run-test"),
+    "KAFKA_PORT": "19192",
+    "KAFKA_CONTROLLER_PORT": "19193",
+    "NEO4J_BOLT_PORT": "17787",
+    "NEO4J_HTTP_PORT": "17574",
+}
+
+
+def local_env() -> dict[str, str]:
+    """The environment for the deploy/local scripts that run the test servers."""
+    return {**TEST_SERVERS, **os.environ}
+
 
 @dataclass(frozen=True)
 class Services:
@@ -35,7 +51,8 @@ class Services:
     def control(self, service: str, action: str) -> None:
         if not self.controllable:
             pytest.skip("outage tests need the local servers of deploy/local")
-        subprocess.run([str(LOCAL / f"{service}.sh"), action], check=True, cwd=ROOT, timeout=180)
+        script = str(LOCAL / f"{service}.sh")
+        subprocess.run([script, action], check=True, cwd=ROOT, env=local_env(), timeout=180)
 
 
 def _docker_answers() -> bool:
@@ -72,10 +89,13 @@ def services() -> Iterator[Services]:
                 kc.get_bootstrap_server(), nc.get_connection_url(), "neo4j", password, False
             )
     else:
-        subprocess.run([str(LOCAL / "services.sh"), "up"], check=True, cwd=ROOT, timeout=900)
+        env = local_env()
+        subprocess.run(
+            [str(LOCAL / "services.sh"), "up"], check=True, cwd=ROOT, env=env, timeout=900
+        )
         yield Services(
-            f"localhost:{os.environ.get('KAFKA_PORT', '9092')}",
-            f"bolt://localhost:{os.environ.get('NEO4J_BOLT_PORT', '7687')}",
+            f"localhost:{env['KAFKA_PORT']}",
+            f"bolt://localhost:{env['NEO4J_BOLT_PORT']}",
             "neo4j",
             os.environ.get("NEO4J_PASSWORD", "blueprintgraph"),
             controllable=True,

@@ -11,11 +11,15 @@ cd "$ROOT"
 "$HERE/services.sh" up
 
 # A developer's pipeline runs without API keys, so ingest_api must be told that on
-# purpose, and then listens on loopback only. Set INGEST_API_KEYS and AUTH_DISABLED=false
-# to try authentication locally.
+# purpose, and then listens on loopback only, whatever INGEST_API_HOST says: an open API
+# must not be reachable from the network. Set INGEST_API_KEYS and AUTH_DISABLED=false to
+# try authentication locally (and to bind another address).
 export AUTH_DISABLED="${AUTH_DISABLED:-true}"
-if [[ "$AUTH_DISABLED" == true ]]; then
-  export INGEST_API_HOST="${INGEST_API_HOST:-127.0.0.1}"
+if [[ "${AUTH_DISABLED,,}" =~ ^(true|1|yes|on|t|y)$ ]]; then
+  if [[ -n "${INGEST_API_HOST:-}" && "$INGEST_API_HOST" != 127.0.0.1 ]]; then
+    echo "[dev] authentication is off: ingest_api binds 127.0.0.1, not $INGEST_API_HOST"
+  fi
+  export INGEST_API_HOST=127.0.0.1
 fi
 
 pids=()

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 _CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -248,11 +248,11 @@ async def run_load(
     on_start: Callable[[float], None] | None = None,
     on_ack: Callable[[str, float, float], None] | None = None,
 ) -> dict[str, Any]:
-    """Run tests.bench.httpload in its own process; return its RESULT."""
+    """Run bench.httpload in its own process; return its RESULT."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "tests.bench.httpload",
+        "bench.httpload",
         json.dumps(spec),
         cwd=ROOT,
         stdout=asyncio.subprocess.PIPE,

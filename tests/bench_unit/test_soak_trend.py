@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.bench.trend import memory_trend, slope_per_hour
+from bench.trend import memory_trend, slope_per_hour
 
 
 def series(

@@ -1,4 +1,4 @@
-"""`python -m tests.bench.soak [--minutes 30] [--rate 150] [--restart-every 300] [--no-docs]`
+"""`python -m bench.soak [--minutes 30] [--rate 150] [--restart-every 300] [--no-docs]`
 
 A long run at a steady open-loop rate through the real Kafka and Neo4j named by the
 environment: ingest_api and graph_writer as subprocesses, the writer restarted every few
@@ -18,19 +18,18 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
 import uvloop
 
-from tests.bench import backends, report, soak_report
-from tests.bench.infra import BenchEnv, Service, run_load
-from tests.bench.run import code_version, connect, run_dirs
-from tests.bench.soak_processes import Run, Sampler, Writers
-from tests.bench.soak_verify import POOL, SEED, checks, log_errors, reconcile
-from tests.bench.stages import API_KEY, Context, Sizes, find_server_pids
-from tests.bench.trend import memory_trend, slope_per_hour
+from bench import backends, report, soak_report
+from bench.infra import BenchEnv, Service, run_load
+from bench.run import code_version, connect, run_dirs
+from bench.soak_processes import Run, Sampler, Writers
+from bench.soak_summary import Driven, summarize
+from bench.soak_verify import POOL, SEED, log_errors, reconcile
+from bench.stages_common import API_KEY, Context, Sizes, find_server_pids
 
 
 def _log(message: str) -> None:
@@ -127,56 +126,6 @@ async def _stop_api(api: Service, run: Run) -> int | None:
     return code
 
 
-def _writer_summary(run: Run) -> list[dict[str, Any]]:
-    out = []
-    for inc in run.incarnations:
-        points = [
-            (s["t"], s["graph_writer"]["rss_mib"])
-            for s in run.samples
-            if s.get("graph_writer", {}).get("incarnation") == inc.number
-            and s["graph_writer"]["rss_mib"] is not None
-        ]
-        cpu = [
-            s["graph_writer"]["cpu_pct"]
-            for s in run.samples
-            if s.get("graph_writer", {}).get("incarnation") == inc.number
-            and s["graph_writer"]["cpu_pct"] is not None
-        ]
-        out.append(
-            {
-                **asdict(inc),
-                "samples": len(points),
-                "rss_start_mib": points[0][1] if points else None,
-                "rss_end_mib": points[-1][1] if points else None,
-                "rss_peak_mib": max(v for _, v in points) if points else None,
-                "rss_slope_mib_per_h": round(slope_per_hour(points), 1) if points else None,
-                "cpu_mean_pct": round(sum(cpu) / len(cpu), 1) if cpu else None,
-            }
-        )
-    return out
-
-
-def _series(run: Run, name: str, since: float = 0.0, until: float = float("inf")) -> list[Any]:
-    return [
-        (s["t"], s[name]["rss_mib"])
-        for s in run.samples
-        if name in s and s[name]["rss_mib"] is not None and since <= s["t"] <= until
-    ]
-
-
-def _service_memory(run: Run, name: str, since: float, until: float) -> dict[str, Any]:
-    every = _series(run, name)
-    window = _series(run, name, since, until)
-    cpu = [s[name]["cpu_pct"] for s in run.samples if s.get(name, {}).get("cpu_pct") is not None]
-    return {
-        "rss_start_mib": every[0][1] if every else None,
-        "rss_end_mib": window[-1][1] if window else None,
-        "rss_peak_mib": max(v for _, v in every) if every else None,
-        "cpu_mean_pct": round(sum(cpu) / len(cpu), 1) if cpu else None,
-        "trend": memory_trend(window).as_dict(),
-    }
-
-
 async def main_async(args: argparse.Namespace) -> int:
     env = BenchEnv.from_environ()
     started = datetime.now(UTC)
@@ -230,8 +179,26 @@ async def main_async(args: argparse.Namespace) -> int:
 async def _soak(
     args: argparse.Namespace, ctx: Context, topic: str, group: str, run_id: str
 ) -> dict[str, Any]:
-    env = ctx.env
     run = Run()
+    driven = await _drive(args, ctx, topic, group, run_id, run)
+    for result in driven.loads:
+        for kind, n in result["errors"].items():
+            run.error(f"http:{kind}", result["first_error"], n)
+    logs = [ctx.log_dir / inc.log for inc in run.incarnations] + [driven.api_log]
+    logged_errors = log_errors(logs, run)
+    kafka = {
+        "records": sum((await backends.end_offsets(ctx.env, topic)).values()),
+        "dlq_records": sum((await backends.end_offsets(ctx.env, f"{topic}-dlq")).values()),
+    }
+    graph = await reconcile(ctx.graph, run_id, run)
+    return summarize(args, run, driven, graph, kafka, logged_errors)
+
+
+async def _drive(
+    args: argparse.Namespace, ctx: Context, topic: str, group: str, run_id: str, run: Run
+) -> Driven:
+    """Load, restarts, drain and the final stops; every process is stopped on the way out."""
+    env = ctx.env
     api = ctx.ingest_api("soak-ingest", topic)
     pids = {"ingest_api": api.pid}
     pids |= {k: v for k, v in (("kafka", ctx.kafka_pid), ("neo4j", ctx.neo4j_pid)) if v}
@@ -249,7 +216,6 @@ async def _soak(
         load.add_done_callback(lambda _task: ended.append(run.now()))
         await _restarts(args, writers, run, load)
         loads = await load
-        load_end = ended[0]
         _log(f"load done: {len(run.acked):,} acknowledged; draining")
         drain_s = await _drain(env, topic, group, writers, args.drain_limit)
         await writers.stop(signal.SIGTERM, "final SIGTERM")
@@ -261,51 +227,11 @@ async def _soak(
         if writers.current is not None and writers.current.proc.poll() is None:
             await writers.current.stop()
         await api.stop()
-    for result in loads:
-        for kind, n in result["errors"].items():
-            run.error(f"http:{kind}", result["first_error"], n)
-    logs = [ctx.log_dir / inc.log for inc in run.incarnations] + [api.log_path]
-    logged_errors = log_errors(logs, run)
-    kafka = {
-        "records": sum((await backends.end_offsets(env, topic)).values()),
-        "dlq_records": sum((await backends.end_offsets(env, f"{topic}-dlq")).values()),
-    }
-    warmup = min(args.warmup, (load_end - load_t0) / 3)
-    ingest = _service_memory(run, "ingest_api", load_t0 + warmup, load_end)
-    graph = await reconcile(ctx.graph, run_id, run)
-    verdicts = checks(graph, run, kafka, ingest["trend"])
-    sent = sum(r["issued"] * r["spec"]["events_per_request"] for r in loads)
-    return {
-        "duration_s": round(load_end - load_t0, 1),
-        "target_rate": args.rate,
-        "events_sent": sent,
-        "achieved_rate": round(len(run.acked) / max(1e-9, load_end - load_t0), 1),
-        "drain_s": round(drain_s, 1),
-        "warmup_s": round(warmup, 1),
-        "load": loads,
-        "graph": graph,
-        "kafka": kafka,
-        "errors": run.errors,
-        "error_examples": run.error_examples,
-        "log_error_lines": logged_errors,
-        "ingest_exit_code": ingest_exit,
-        "memory": {
-            "ingest_api": ingest,
-            "kafka": _service_memory(run, "kafka", load_t0 + warmup, load_end),
-            "neo4j": _service_memory(run, "neo4j", load_t0 + warmup, load_end),
-        },
-        "writers": _writer_summary(run),
-        "restarts": {
-            "SIGTERM": sum(1 for i in run.incarnations if i.ended_by == "SIGTERM"),
-            "SIGKILL": sum(1 for i in run.incarnations if i.ended_by == "SIGKILL"),
-        },
-        "samples": run.samples,
-        "checks": verdicts,
-    }
+    return Driven(loads, load_t0, ended[0], drain_s, ingest_exit, api.log_path)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m tests.bench.soak", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench.soak", description=__doc__)
     parser.add_argument("--minutes", type=float, default=30.0, help="load duration")
     parser.add_argument("--rate", type=float, default=150.0, help="events per second")
     parser.add_argument(

@@ -1,4 +1,4 @@
-"""`python -m tests.bench.run [--quick] [--stages 1,2,...] [--profile] [--docs|--no-docs]`
+"""`python -m bench.run [--quick] [--stages 1,2,...] [--profile] [--docs|--no-docs]`
 
 Runs the stages against the Kafka and Neo4j named by the environment, prints the table,
 writes bench-results/<timestamp>.json and (full runs of all stages) docs/benchmarks.md.
@@ -21,10 +21,11 @@ from typing import Any
 import uvloop
 from aiokafka.admin import AIOKafkaAdminClient
 
-from tests.bench import backends, report
-from tests.bench.backends import Graph
-from tests.bench.infra import ROOT, BenchEnv
-from tests.bench.stages import STAGES, Context, Sizes, find_server_pids
+from bench import backends, report
+from bench.backends import Graph
+from bench.infra import ROOT, BenchEnv
+from bench.stages import STAGES
+from bench.stages_common import Context, Sizes, find_server_pids
 
 
 def code_version() -> str:
@@ -87,6 +88,20 @@ def run_dirs(run_id: str) -> tuple[Path, Path]:
     return out_dir, log_dir
 
 
+async def _run_stage(number: int, ctx: Context) -> dict[str, Any]:
+    """One stage's result; a stage that fails is recorded with its error, not fatal."""
+    _log(f"stage {number} ...")
+    begun = time.monotonic()
+    try:
+        result = (await STAGES[number](ctx)).as_dict()
+    except Exception as exc:
+        traceback.print_exc()
+        result = {"stage": number, "name": STAGES[number].__name__, "error": repr(exc)[:300]}
+    result["wall_seconds"] = round(time.monotonic() - begun, 1)
+    _log(f"stage {number} done in {result['wall_seconds']} s")
+    return result
+
+
 async def main_async(args: argparse.Namespace) -> int:
     env = BenchEnv.from_environ()
     started = datetime.now(UTC)
@@ -105,24 +120,9 @@ async def main_async(args: argparse.Namespace) -> int:
     _log(f"run {run_id}: Kafka {env.kafka_bootstrap} (pid {kafka_pid}), Neo4j {env.neo4j_uri} "
          f"(pid {neo4j_pid}); this WIPES that Neo4j graph")  # fmt: skip
     machine = report.machine_facts(neo4j_version)
-    results: list[dict[str, Any]] = []
     t0 = time.monotonic()
     try:
-        for number in args.stages:
-            _log(f"stage {number} ...")
-            begun = time.monotonic()
-            try:
-                result = (await STAGES[number](ctx)).as_dict()
-            except Exception as exc:
-                traceback.print_exc()
-                result = {
-                    "stage": number,
-                    "name": STAGES[number].__name__,
-                    "error": repr(exc)[:300],
-                }
-            result["wall_seconds"] = round(time.monotonic() - begun, 1)
-            results.append(result)
-            _log(f"stage {number} done in {result['wall_seconds']} s")
+        results = [await _run_stage(number, ctx) for number in args.stages]
     finally:
         await backends.delete_topics(env, f"bench-{run_id}")
         await graph.wipe()
@@ -155,7 +155,7 @@ async def main_async(args: argparse.Namespace) -> int:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m tests.bench.run", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller counts: a smoke run")
     parser.add_argument(
         "--stages",

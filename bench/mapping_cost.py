@@ -1,7 +1,7 @@
 """Microseconds of mapping per event (JSON dict to GraphEvent) on the bench event mix,
 for this checkout and for an earlier commit, measured in one run, rounds alternated.
 
-    .venv/bin/python -m tests.bench.mapping_cost --ref 2ad45ca [--events 20000 --rounds 5]
+    .venv/bin/python -m bench.mapping_cost --ref 2ad45ca [--events 20000 --rounds 5]
 
 The earlier commit's code runs in a subprocess from a temporary `git worktree`, on the
 same events; the figure is the median of the rounds, and the ratio is this checkout's
@@ -20,7 +20,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 RECEIVED = datetime(2024, 3, 14, 12, 0, tzinfo=UTC)
 
 # Runs inside the checkout under test: its own mapping, the shared event generator.
@@ -65,7 +65,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
 
-    from tests.bench.events import EventGenerator
+    from bench.events import EventGenerator
 
     payload = json.dumps(list(EventGenerator(seed=7).events(0, args.events)))
     with tempfile.TemporaryDirectory() as tmp:

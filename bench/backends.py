@@ -14,12 +14,12 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError
 from neo4j import AsyncDriver, AsyncGraphDatabase
 
+from bench.events import EventGenerator
+from bench.infra import BenchEnv
 from shared.kafka_io.codec import CONTENT_TYPE, SCHEMA_VERSION, EventRecord
 from shared.mapping.graph_model import GraphEvent
 from shared.mapping.to_graph import to_graph_event
 from shared.neo4j_store.repository import GraphRepository
-from tests.bench.events import EventGenerator
-from tests.bench.infra import BenchEnv
 
 # The producer settings ingest_api uses (ingest_api/settings.py defaults).
 PRODUCER_SETTINGS: dict[str, Any] = {

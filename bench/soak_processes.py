@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.bench.infra import Service, cpu_seconds, http_get, rss_mib
-from tests.bench.stages import Context, histogram_means
+from bench.infra import Service, cpu_seconds, http_get, rss_mib
+from bench.stages_common import Context, histogram_means
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 Served exactly as `python -m ingest_api` serves the real app (hypercorn on uvloop,
 access log off, same graceful timeout), so the ratio isolates the application's own cost.
-`python -m tests.bench.trivial_app PORT [HOST] [--middleware] [--intake]`
+`python -m bench.trivial_app PORT [HOST] [--middleware] [--intake]`
 
 The flags build the steps of a cost ladder between the trivial app and ingest_api:
 `--middleware` adds ingest_api's two ASGI middlewares (request id, metrics); `--intake`

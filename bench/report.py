@@ -8,7 +8,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from tests.bench.infra import ROOT
+from bench.infra import ROOT
+from bench.report_details import details_md
 
 DOCS = ROOT / "docs" / "benchmarks.md"
 _KEEP_START = "<!-- analysis:start -->"
@@ -115,118 +116,6 @@ def render_console(results: list[dict[str, Any]]) -> str:
     )
 
 
-def _cpu_text(cpu: dict[str, float]) -> str:
-    parts = [
-        f"{k.removesuffix('_cpu_pct')} {v:.0f}%" for k, v in cpu.items() if k != "machine_busy_pct"
-    ]
-    if "machine_busy_pct" in cpu:
-        parts.append(f"whole machine {cpu['machine_busy_pct']:.0f}% of all cores")
-    return ", ".join(parts)
-
-
-def _us_per_request(cpu_pct: float, req_per_s: float) -> float:
-    return 1e4 * cpu_pct / req_per_s if req_per_s else 0.0
-
-
-def _ladder_text(d: dict[str, Any]) -> str:
-    """Server CPU per request along the ladder trivial -> ingest_api (stage 1)."""
-    steps = []
-    last = {k: d["runs"][k][-1] for k in ("trivial", "ingest")}
-    steps.append(
-        ("trivial app", last["trivial"]["cpu"]["server_cpu_pct"], last["trivial"]["req_per_s"])
-    )
-    for name, label in (
-        ("middleware", "+ request-id and metrics middleware"),
-        ("intake", "+ parse/validate/map/encode/echo (no Kafka)"),
-    ):
-        step = d.get("ladder", {}).get(name)
-        if step and "error" not in step:
-            steps.append((label, step["server_cpu_pct"], step["req_per_s"]))
-    steps.append(
-        (
-            "ingest_api (+ Kafka send and ack)",
-            last["ingest"]["cpu"]["server_cpu_pct"],
-            last["ingest"]["req_per_s"],
-        )
-    )
-    parts = [f"{label} {_us_per_request(cpu, rps):.0f}" for label, cpu, rps in steps]
-    return (
-        "Server CPU per request (us), from the trivial app to ingest_api: " + "; ".join(parts) + "."
-    )
-
-
-def details_md(results: list[dict[str, Any]]) -> str:
-    out: list[str] = []
-    for r in results:
-        if "error" in r:
-            continue
-        d = r["details"]
-        s = r["stage"]
-        out.append(f"**Stage {s}.** ")
-        if s == 1:
-            out[-1] += (
-                f"{d['connections']} keep-alive connections, closed loop, {d['rounds']} interleaved "
-                f"rounds of {d['seconds_per_run']:.0f} s (medians). CPU (100% = one core) during the "
-                f"last ingest run: {_cpu_text(d['ingest']['cpu'])}, load generator "
-                f"{d['ingest']['client_cpu_pct']:.0f}%; trivial run: {_cpu_text(d['trivial']['cpu'])}, "
-                f"load generator {d['trivial']['client_cpu_pct']:.0f}%."
-            )
-            out[-1] += " " + _ladder_text(d)
-        elif s == 2:
-            out[-1] += (
-                f"{d['concurrent_requests']} concurrent batches of 500. Ingest p50/p99 per request "
-                f"{d['ingest']['p50_ms']:.0f}/{d['ingest']['p99_ms']:.0f} ms, CPU "
-                f"{_cpu_text(d['ingest']['cpu'])}, load generator {d['ingest']['client_cpu_pct']:.0f}%. "
-                f"Bare producer p50/p99 per 500 {d['bare_p50_ms_per_500']:.0f}/"
-                f"{d['bare_p99_ms_per_500']:.0f} ms, CPU (harness = the producer process) "
-                f"{_cpu_text(d['bare_cpu'])}."
-            )
-        elif s == 3:
-            sweep = ", ".join(f"{k}: {v:,.0f}" for k, v in d["sweep_events_per_s"].items())
-            w1, w2 = d["writers_1"], d["writers_2"]
-            wb = d[f"writers_1_batch_{d['best_batch_size']}"]
-            out[-1] += (
-                f"Baseline sweep on the first {d['sweep_events']:,} events (events/s by batch "
-                f"size): {sweep}; full baseline at {d['best_batch_size']}: CPU "
-                f"{_cpu_text(d['baseline_cpu'])}. One writer "
-                f"(WRITER_BATCH_SIZE {d['writer_batch_size']}): {w1['seconds']} s, CPU {_cpu_text(w1['cpu'])}. Two "
-                f"writers: {w2['events_per_s']:,.0f} events/s in {w2['seconds']} s, CPU "
-                f"{_cpu_text(w2['cpu'])}. One writer at WRITER_BATCH_SIZE={d['best_batch_size']}: "
-                f"{wb['events_per_s']:,.0f} events/s = {100 * d['one_writer_at_best_batch_ratio']:.1f}% "
-                f"of the baseline, CPU {_cpu_text(wb['cpu'])}. One writer at {d['writer_batch_size']} "
-                f"vs the baseline at that size (sweep): "
-                f"{100 * (d.get('one_writer_vs_baseline_at_default') or 0):.1f}%. "
-                f"Pre-fill took {d['prefill_seconds']} s."
-            )
-        elif s == 4:
-            out[-1] += (
-                f"{d['events_measured']:,} events measured at {d['achieved_req_per_s']:,.0f} req/s "
-                f"achieved (single-event POSTs, open loop). Ack -> visible p50/p99/max "
-                f"{d['ack_to_visible_p50_ms']}/{d['ack_to_visible_p99_ms']}/"
-                f"{d['ack_to_visible_max_ms']} ms; send -> visible p50/p99 "
-                f"{d['send_to_visible_p50_ms']}/{d['send_to_visible_p99_ms']} ms; POST p50/p99 "
-                f"{d['post_p50_ms']}/{d['post_p99_ms']} ms; never visible: "
-                f"{d['events_not_visible_after_15s']}; visibility poll every 20 ms, mean query "
-                f"{d['poll_query_ms_mean']} ms (latencies are upper bounds by up to one poll). "
-                f"WRITER_BATCH_WAIT_MS={d['writer_batch_wait_ms']}; writer mean batch "
-                f"{d['writer_mean_batch']} events, mean Neo4j write {d['writer_mean_write_ms']} ms. "
-                f"CPU {_cpu_text(d['cpu'])}, "
-                f"load generator {d['client_cpu_pct']:.0f}%."
-            )
-        elif s == 5:
-            out[-1] += (
-                f"{d['concurrent_requests']} concurrent batches of 500; ingest p50/p99 per request "
-                f"{d['ingest']['p50_ms']:.0f}/{d['ingest']['p99_ms']:.0f} ms, CPU "
-                f"{_cpu_text(d['ingest']['cpu'])}; baseline CPU {_cpu_text(d['baseline_cpu'])}."
-            )
-        elif s == 6:
-            out[-1] += (
-                f"{d['rounds']} rounds of {d['seconds_per_run']:.0f} s each way, alternating which "
-                f"goes first; per-round on/off ratios {d['per_round_ratio']}."
-            )
-    return "\n\n".join(out)
-
-
 STATIC_METHOD = """\
 ## Method
 
@@ -236,12 +125,12 @@ STATIC_METHOD = """\
   is compared with a baseline measured **in the same run**, interleaved where possible,
   because the machine is shared and noisy; absolute numbers from another run or machine
   are not comparable.
-- Events come from `tests/bench/events.py`: a seeded generator of OCSF Authentication
+- Events come from `bench/events.py`: a seeded generator of OCSF Authentication
   (3002), Network Activity (4001), Process Activity (1007), File System Activity (1001)
   and simplified-shape findings (2004), about 490 bytes of JSON each, with users, IPs,
   hosts and file hashes drawn from Zipf-like distributions (a few hot entities, a long
   cold tail). HTTP stages cycle a pool of 5,000 generated events under unique envelope ids.
-- Load generator (`tests/bench/httpload.py`): raw asyncio streams on uvloop, HTTP/1.1
+- Load generator (`bench/httpload.py`): raw asyncio streams on uvloop, HTTP/1.1
   keep-alive, N connections, bounded by count and time, loopback only. Chosen because it
   needs no system package (no wrk/hey on the machines), records every request's latency
   itself, and costs little CPU per request. On 2 cores it still competes with the server
@@ -273,20 +162,20 @@ def write_docs(payload: dict[str, Any]) -> None:
     m = payload["machine"]
     text = f"""# Benchmarks
 
-Generated by `tests/bench/run.py` from run `{payload["run_id"]}` ({payload["started"]}, {payload["mode"]},
+Generated by `bench/run.py` from run `{payload["run_id"]}` ({payload["started"]}, {payload["mode"]},
 {payload["wall_seconds"]:.0f} s) of code `{payload["code"]}`. Raw results: `bench-results/{payload["file"]}` (git-ignored).
 
 ## Reproduce
 
 ```bash
-make bench                      # default ports: services-up, then python -m tests.bench.run
+make bench                      # default ports: services-up, then python -m bench.run
 # or against servers of your own:
 export BG_LOCAL_DIR=/tmp/bg-bench KAFKA_PORT=39092 KAFKA_CONTROLLER_PORT=39093 \\
        NEO4J_BOLT_PORT=37687 NEO4J_HTTP_PORT=37474
 deploy/local/services.sh up
-.venv/bin/python -m tests.bench.run            # all stages, full sizes (~{payload["wall_seconds"] / 60:.0f} min)
-.venv/bin/python -m tests.bench.run --quick --stages 1,2   # smoke run, no docs update
-.venv/bin/python -m tests.bench.run --profile --stages 2   # services under pyinstrument
+.venv/bin/python -m bench.run            # all stages, full sizes (~{payload["wall_seconds"] / 60:.0f} min)
+.venv/bin/python -m bench.run --quick --stages 1,2   # smoke run, no docs update
+.venv/bin/python -m bench.run --profile --stages 2   # services under pyinstrument
 deploy/local/services.sh down
 ```
 
@@ -316,7 +205,7 @@ The harness reads `KAFKA_BOOTSTRAP_SERVERS` (else `localhost:$KAFKA_PORT`, else 
 
 
 def main() -> None:
-    """`python -m tests.bench.report bench-results/<run>.json`: rewrite docs/benchmarks.md
+    """`python -m bench.report bench-results/<run>.json`: rewrite docs/benchmarks.md
     from a saved run (the analysis section between its markers is kept)."""
     import json
     import sys

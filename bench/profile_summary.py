@@ -1,6 +1,6 @@
 """Summarize pyinstrument pstats files written by `run.py --profile`.
 
-`python -m tests.bench.profile_summary bench-results/profile-*.pstats [--top 25]`
+`python -m bench.profile_summary bench-results/profile-*.pstats [--top 25]`
 Prints, per file, the functions with the most self time and the project functions with
 the most cumulative time, as a share of all samples (idle time in the event loop included,
 attributed to the frame that runs the loop).

@@ -1,7 +1,7 @@
 """Lines per second of the CEF and syslog parsers against `json.loads` of the same event
 as OCSF JSON, measured in one run on one core.
 
-    .venv/bin/python -m tests.bench.parsers [--seconds 1.0]
+    .venv/bin/python -m bench.parsers [--seconds 1.0]
 
 Two rows per format: parsing alone (text to its parts), and the whole mapping to a
 GraphEvent (`shared.mapping.to_graph_event`), next to `json.loads` alone and

@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
+from bench.backends import Graph
+from bench.events import EventGenerator
+from bench.soak_processes import Run
 from shared.mapping.to_graph import to_graph_event
-from tests.bench.backends import Graph
-from tests.bench.events import EventGenerator
-from tests.bench.soak_processes import Run
 
 # The load generators' event pool; the reconciliation maps the same events again.
 SEED: Final = 20240321

@@ -1,6 +1,6 @@
 """HTTP/1.1 keep-alive load generator, run as its own process by the harness.
 
-`python -m tests.bench.httpload '<json spec>'` (see `LoadSpec`). Raw asyncio streams on
+`python -m bench.httpload '<json spec>'` (see `LoadSpec`). Raw asyncio streams on
 uvloop: no system package (wrk, hey) is needed, every request's latency is recorded
 exactly, and the per-request client cost stays small. It still shares the machine's
 cores with the server under test, which the report states.
@@ -27,7 +27,7 @@ from typing import Any
 import orjson
 import uvloop
 
-from tests.bench.events import batch_bytes, envelope_bytes, serialized_pool
+from bench.events import batch_bytes, envelope_bytes, serialized_pool
 
 
 @dataclass

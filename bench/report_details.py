@@ -1,0 +1,143 @@
+"""The per-stage paragraphs under the results table of docs/benchmarks.md."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+
+def _cpu_text(cpu: dict[str, float]) -> str:
+    parts = [
+        f"{k.removesuffix('_cpu_pct')} {v:.0f}%" for k, v in cpu.items() if k != "machine_busy_pct"
+    ]
+    if "machine_busy_pct" in cpu:
+        parts.append(f"whole machine {cpu['machine_busy_pct']:.0f}% of all cores")
+    return ", ".join(parts)
+
+
+def _us_per_request(cpu_pct: float, req_per_s: float) -> float:
+    return 1e4 * cpu_pct / req_per_s if req_per_s else 0.0
+
+
+def _ladder_text(d: dict[str, Any]) -> str:
+    """Server CPU per request along the ladder trivial -> ingest_api (stage 1)."""
+    steps = []
+    last = {k: d["runs"][k][-1] for k in ("trivial", "ingest")}
+    steps.append(
+        ("trivial app", last["trivial"]["cpu"]["server_cpu_pct"], last["trivial"]["req_per_s"])
+    )
+    for name, label in (
+        ("middleware", "+ request-id and metrics middleware"),
+        ("intake", "+ parse/validate/map/encode/echo (no Kafka)"),
+    ):
+        step = d.get("ladder", {}).get(name)
+        if step and "error" not in step:
+            steps.append((label, step["server_cpu_pct"], step["req_per_s"]))
+    steps.append(
+        (
+            "ingest_api (+ Kafka send and ack)",
+            last["ingest"]["cpu"]["server_cpu_pct"],
+            last["ingest"]["req_per_s"],
+        )
+    )
+    parts = [f"{label} {_us_per_request(cpu, rps):.0f}" for label, cpu, rps in steps]
+    return (
+        "Server CPU per request (us), from the trivial app to ingest_api: " + "; ".join(parts) + "."
+    )
+
+
+def _stage1(d: dict[str, Any]) -> str:
+    text = (
+        f"{d['connections']} keep-alive connections, closed loop, {d['rounds']} interleaved "
+        f"rounds of {d['seconds_per_run']:.0f} s (medians). CPU (100% = one core) during the "
+        f"last ingest run: {_cpu_text(d['ingest']['cpu'])}, load generator "
+        f"{d['ingest']['client_cpu_pct']:.0f}%; trivial run: {_cpu_text(d['trivial']['cpu'])}, "
+        f"load generator {d['trivial']['client_cpu_pct']:.0f}%."
+    )
+    text += " " + _ladder_text(d)
+    return text
+
+
+def _stage2(d: dict[str, Any]) -> str:
+    text = (
+        f"{d['concurrent_requests']} concurrent batches of 500. Ingest p50/p99 per request "
+        f"{d['ingest']['p50_ms']:.0f}/{d['ingest']['p99_ms']:.0f} ms, CPU "
+        f"{_cpu_text(d['ingest']['cpu'])}, load generator {d['ingest']['client_cpu_pct']:.0f}%. "
+        f"Bare producer p50/p99 per 500 {d['bare_p50_ms_per_500']:.0f}/"
+        f"{d['bare_p99_ms_per_500']:.0f} ms, CPU (harness = the producer process) "
+        f"{_cpu_text(d['bare_cpu'])}."
+    )
+    return text
+
+
+def _stage3(d: dict[str, Any]) -> str:
+    sweep = ", ".join(f"{k}: {v:,.0f}" for k, v in d["sweep_events_per_s"].items())
+    w1, w2 = d["writers_1"], d["writers_2"]
+    wb = d[f"writers_1_batch_{d['best_batch_size']}"]
+    text = (
+        f"Baseline sweep on the first {d['sweep_events']:,} events (events/s by batch "
+        f"size): {sweep}; full baseline at {d['best_batch_size']}: CPU "
+        f"{_cpu_text(d['baseline_cpu'])}. One writer "
+        f"(WRITER_BATCH_SIZE {d['writer_batch_size']}): {w1['seconds']} s, CPU {_cpu_text(w1['cpu'])}. Two "
+        f"writers: {w2['events_per_s']:,.0f} events/s in {w2['seconds']} s, CPU "
+        f"{_cpu_text(w2['cpu'])}. One writer at WRITER_BATCH_SIZE={d['best_batch_size']}: "
+        f"{wb['events_per_s']:,.0f} events/s = {100 * d['one_writer_at_best_batch_ratio']:.1f}% "
+        f"of the baseline, CPU {_cpu_text(wb['cpu'])}. One writer at {d['writer_batch_size']} "
+        f"vs the baseline at that size (sweep): "
+        f"{100 * (d.get('one_writer_vs_baseline_at_default') or 0):.1f}%. "
+        f"Pre-fill took {d['prefill_seconds']} s."
+    )
+    return text
+
+
+def _stage4(d: dict[str, Any]) -> str:
+    text = (
+        f"{d['events_measured']:,} events measured at {d['achieved_req_per_s']:,.0f} req/s "
+        f"achieved (single-event POSTs, open loop). Ack -> visible p50/p99/max "
+        f"{d['ack_to_visible_p50_ms']}/{d['ack_to_visible_p99_ms']}/"
+        f"{d['ack_to_visible_max_ms']} ms; send -> visible p50/p99 "
+        f"{d['send_to_visible_p50_ms']}/{d['send_to_visible_p99_ms']} ms; POST p50/p99 "
+        f"{d['post_p50_ms']}/{d['post_p99_ms']} ms; never visible: "
+        f"{d['events_not_visible_after_15s']}; visibility poll every 20 ms, mean query "
+        f"{d['poll_query_ms_mean']} ms (latencies are upper bounds by up to one poll). "
+        f"WRITER_BATCH_WAIT_MS={d['writer_batch_wait_ms']}; writer mean batch "
+        f"{d['writer_mean_batch']} events, mean Neo4j write {d['writer_mean_write_ms']} ms. "
+        f"CPU {_cpu_text(d['cpu'])}, "
+        f"load generator {d['client_cpu_pct']:.0f}%."
+    )
+    return text
+
+
+def _stage5(d: dict[str, Any]) -> str:
+    text = (
+        f"{d['concurrent_requests']} concurrent batches of 500; ingest p50/p99 per request "
+        f"{d['ingest']['p50_ms']:.0f}/{d['ingest']['p99_ms']:.0f} ms, CPU "
+        f"{_cpu_text(d['ingest']['cpu'])}; baseline CPU {_cpu_text(d['baseline_cpu'])}."
+    )
+    return text
+
+
+def _stage6(d: dict[str, Any]) -> str:
+    text = (
+        f"{d['rounds']} rounds of {d['seconds_per_run']:.0f} s each way, alternating which "
+        f"goes first; per-round on/off ratios {d['per_round_ratio']}."
+    )
+    return text
+
+
+_STAGES: dict[int, Callable[[dict[str, Any]], str]] = {
+    1: _stage1,
+    2: _stage2,
+    3: _stage3,
+    4: _stage4,
+    5: _stage5,
+    6: _stage6,
+}
+
+
+def details_md(results: list[dict[str, Any]]) -> str:
+    return "\n\n".join(
+        f"**Stage {r['stage']}.** " + _STAGES[r["stage"]](r["details"])
+        for r in results
+        if "error" not in r
+    )

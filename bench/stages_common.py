@@ -1,0 +1,209 @@
+"""What every benchmark stage shares: sizes, results, the run context, load helpers."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from bench.backends import Graph
+from bench.infra import (
+    BenchEnv,
+    CpuMeter,
+    Service,
+    free_port,
+    pid_listening_on,
+    run_load,
+)
+
+SEED = 20240314
+# ingest_api refuses to start without a key; the benchmark runs it as production would.
+API_KEY = "bench-key-0123456789abcdef"
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """Counts and durations; `quick` shrinks them for a smoke run."""
+
+    http_seconds: float
+    http_rounds: int
+    http_connections: int
+    batch_seconds: float
+    batch_rounds: int
+    batch_concurrency: int
+    writer_events: int
+    sweep_events: int
+    sweep_sizes: tuple[int, ...]
+    e2e_seconds: float
+    e2e_rate: float
+    overhead_rounds: int
+    overhead_seconds: float
+    ladder: bool
+
+    @classmethod
+    def for_mode(cls, quick: bool) -> Sizes:
+        if quick:
+            return cls(3, 1, 32, 4, 1, 4, 10_000, 4_000, (250, 1000), 6, 500, 2, 3, False)
+        return cls(
+            8, 2, 32, 10, 2, 4, 100_000, 20_000, (250, 500, 1000, 2000), 20, 1000, 4, 6, True
+        )
+
+
+@dataclass
+class StageResult:
+    stage: int
+    name: str
+    unit: str
+    measured: float
+    baseline: float | None
+    ratio: float | None
+    target: str
+    met: bool | None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "stage": self.stage,
+            "name": self.name,
+            "unit": self.unit,
+            "measured": self.measured,
+            "baseline": self.baseline,
+            "ratio": self.ratio,
+            "target": self.target,
+            "met": self.met,
+            "details": self.details,
+        }
+
+
+@dataclass
+class Context:
+    env: BenchEnv
+    run_id: str
+    sizes: Sizes
+    out_dir: Path
+    log_dir: Path
+    profile: bool
+    graph: Graph
+    kafka_pid: int | None = None
+    neo4j_pid: int | None = None
+
+    def topic(self, stage: str) -> str:
+        return f"bench-{self.run_id}-{stage}"
+
+    def ingest_api(self, name: str, topic: str, **extra: str) -> Service:
+        port = free_port()
+        env = self.env.service_env(
+            topic,
+            f"{topic}-group",
+            INGEST_API_HOST="127.0.0.1",
+            INGEST_API_PORT=str(port),
+            INGEST_API_KEYS=API_KEY,
+            **extra,
+        )
+        return Service(name, ["-m", "ingest_api"], env, port, self.log_dir, self._profile(name))
+
+    def graph_writer(self, name: str, topic: str, group: str, **extra: str) -> Service:
+        port = free_port()
+        env = self.env.service_env(
+            topic,
+            group,
+            GRAPH_WRITER_HEALTH_HOST="127.0.0.1",
+            GRAPH_WRITER_HEALTH_PORT=str(port),
+            **extra,
+        )
+        return Service(name, ["-m", "graph_writer"], env, port, self.log_dir, self._profile(name))
+
+    def _profile(self, name: str) -> Path | None:
+        return self.out_dir / f"profile-{self.run_id}-{name}.pstats" if self.profile else None
+
+    def meter(self, **pids: int | None) -> CpuMeter:
+        named = {k: v for k, v in pids.items() if v is not None}
+        if self.kafka_pid is not None and "kafka" not in named:
+            named["kafka"] = self.kafka_pid
+        if self.neo4j_pid is not None and "neo4j" not in named:
+            named["neo4j"] = self.neo4j_pid
+        return CpuMeter(named)
+
+
+def find_server_pids(env: BenchEnv) -> tuple[int | None, int | None]:
+    kafka_port = int(env.kafka_bootstrap.split(",")[0].rsplit(":", 1)[1])
+    neo4j_port = urlsplit(env.neo4j_uri).port or 7687
+    return pid_listening_on(kafka_port), pid_listening_on(neo4j_port)
+
+
+async def metered_load(ctx: Context, spec: dict[str, Any], **pids: int | None) -> dict[str, Any]:
+    meter = ctx.meter(**pids)
+    result = await run_load(spec, on_start=lambda _t: meter.start())
+    result["cpu"] = meter.stop()
+    return result
+
+
+def check_errors(result: dict[str, Any], what: str) -> None:
+    if result["errors"]:
+        raise RuntimeError(f"{what}: errors {result['errors']}: {result['first_error']}")
+
+
+def http_spec(port: int, sizes: Sizes, prefix: str, seconds: float | None = None) -> dict[str, Any]:
+    return {
+        "port": port,
+        "path": "/events",
+        "connections": sizes.http_connections,
+        "duration_s": seconds if seconds is not None else sizes.http_seconds,
+        "warmup_s": 1.0,
+        "seed": SEED,
+        "pool": 5_000,
+        "id_prefix": prefix,
+        "api_key": API_KEY,
+    }
+
+
+def summary(results: list[dict[str, Any]], key: str) -> float:
+    return float(statistics.median(float(r[key]) for r in results))
+
+
+def latency(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "req_per_s": round(summary(runs, "req_per_s"), 1),
+        "events_per_s": round(summary(runs, "events_per_s"), 1),
+        "p50_ms": round(summary(runs, "p50_ms"), 2),
+        "p99_ms": round(summary(runs, "p99_ms"), 2),
+        "cpu": runs[-1].get("cpu", {}),
+        "client_cpu_pct": round(runs[-1]["client_cpu_pct"], 1),
+    }
+
+
+def histogram_means(text: str, names: tuple[str, ...]) -> dict[str, float]:
+    """Mean of each Prometheus histogram (its _sum / _count) in an exposition text."""
+    values: dict[str, float] = {}
+    for line in text.splitlines():
+        for name in names:
+            for part in ("_sum", "_count"):
+                if line.startswith(name + part + " "):
+                    values[name + part] = float(line.split()[1])
+    return {n: values[n + "_sum"] / values[n + "_count"] for n in names if values.get(n + "_count")}
+
+
+def pct(values: list[float], q: float) -> float:
+    return values[min(len(values) - 1, int(q * len(values)))] if values else 0.0
+
+
+# Events per POST /events/batch request, and the pool they are drawn from.
+BATCH = 500
+POOL = 5_000
+
+
+def batch_spec(port: int, sizes: Sizes, seed: int, **extra: Any) -> dict[str, Any]:
+    """Load of POST /events/batch, BATCH events a request, `batch_concurrency` at once."""
+    return {
+        "port": port,
+        "path": "/events/batch",
+        "connections": sizes.batch_concurrency,
+        "events_per_request": BATCH,
+        "seed": seed,
+        "pool": POOL,
+        "warmup_s": 1.0,
+        "api_key": API_KEY,
+        **extra,
+    }

@@ -1,0 +1,292 @@
+"""Stages 3 and 4: graph_writer draining a topic against write_events, and end to end latency."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import statistics
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from bench import backends
+from bench.backends import Graph
+from bench.events import EventGenerator
+from bench.infra import (
+    CpuMeter,
+    Service,
+    http_get,
+    run_load,
+    running,
+)
+from bench.stages_common import (
+    API_KEY,
+    SEED,
+    Context,
+    StageResult,
+    check_errors,
+    histogram_means,
+    pct,
+)
+from graph_writer.settings import GraphWriterSettings
+from shared.kafka_io.codec import EventRecord
+from shared.mapping.graph_model import GraphEvent
+from shared.mapping.to_graph import to_graph_event
+
+
+async def _assigned(writers: list[Service]) -> bool:
+    """True once every writer holds partitions and together they hold all 6, disjointly."""
+    held: list[int] = []
+    for w in writers:
+        status, body = await http_get("127.0.0.1", w.port, "/health/ready")
+        if status != 200:
+            return False
+        partitions = json.loads(body).get("partitions") or []
+        if not partitions:
+            return False
+        held += partitions
+    return sorted(held) == list(range(6))
+
+
+async def _drain(
+    ctx: Context, total: int, writers: list[Service], meter: CpuMeter
+) -> dict[str, Any]:
+    """Poll :Event until `total`. The clock starts once every writer holds its partitions
+    and the first event is in Neo4j, so start-up and the first rebalance are excluded."""
+    first: tuple[float, int] | None = None
+    deadline = time.monotonic() + 900
+    while time.monotonic() < deadline:
+        count = await ctx.graph.count_events()
+        now = time.monotonic()
+        if first is None and count > 0 and await _assigned(writers):
+            first = (now, count)
+            meter.start()
+        if count >= total:
+            break
+        for w in writers:
+            if w.proc.poll() is not None:
+                raise RuntimeError(f"{w.name} exited:\n{w.log()}")
+        await asyncio.sleep(0.1)
+    else:
+        raise RuntimeError("writers did not finish in 900 s")
+    if first is None:
+        raise RuntimeError("the writers finished before the clock could start")
+    cpu = meter.stop()
+    seconds = now - first[0]
+    return {
+        "events_per_s": (count - first[1]) / seconds,
+        "seconds": round(seconds, 2),
+        "counted_from": first[1],
+        "cpu": cpu,
+    }
+
+
+async def stage3(ctx: Context) -> StageResult:
+    s = ctx.sizes
+    total = s.writer_events
+    topic = ctx.topic("s3")
+    generator = EventGenerator(SEED + 3)
+    received = datetime.now(UTC)
+    ids = [f"{ctx.run_id}-s3-{i:07d}" for i in range(total)]
+    raw_events = list(generator.events(0, total))
+    records = [EventRecord(i, "ocsf", e, received) for i, e in zip(ids, raw_events, strict=True)]
+    graph_events = [to_graph_event(r.id, r.source_format, r.event, r.received_at) for r in records]
+    del raw_events
+    await backends.create_topic(ctx.env, topic, 6)
+    produce_s = await backends.produce_all(ctx.env, topic, backends.serialized(records))
+    del records
+
+    sweep, best, baseline, baseline_cpu = await _write_events_baseline(ctx, graph_events)
+    del graph_events
+    results = await _writer_runs(ctx, topic, best)
+    one = results["writers_1"]["events_per_s"]
+    two = results["writers_2"]["events_per_s"]
+    ratio = one / baseline
+    return StageResult(
+        3,
+        f"graph_writer drain of {total:,} events (6 partitions) vs write_events",
+        "events/s",
+        one,
+        baseline,
+        ratio,
+        ">= 85%",
+        ratio >= 0.85,
+        {
+            "best_batch_size": best,
+            "sweep_events_per_s": {str(k): round(v, 1) for k, v in sweep.items()},
+            "sweep_events": s.sweep_events,
+            "baseline_cpu": baseline_cpu,
+            "writer_batch_size": GraphWriterSettings.model_fields["writer_batch_size"].default,
+            "two_writers_events_per_s": round(two, 1),
+            "two_vs_one": round(two / one, 3),
+            "one_writer_at_best_batch_ratio": round(
+                results[f"writers_1_batch_{best}"]["events_per_s"] / baseline, 3
+            ),
+            "one_writer_vs_baseline_at_default": _at_default_batch(one, sweep),
+            "prefill_seconds": round(produce_s, 2),
+            **results,
+        },
+    )
+
+
+async def _write_events_baseline(
+    ctx: Context, graph_events: list[GraphEvent]
+) -> tuple[dict[int, float], int, float, dict[str, Any]]:
+    """Sequential write_events on an empty graph: a sweep of batch sizes on a subset, then
+    every event at the best size. Returns the sweep, the best size, its rate and CPU."""
+    s = ctx.sizes
+    sweep: dict[int, float] = {}
+    for size in s.sweep_sizes:
+        await ctx.graph.wipe()
+        subset = graph_events[: s.sweep_events]
+        seconds = await ctx.graph.write_batches(backends.chunks(subset, size), 1)
+        sweep[size] = len(subset) / seconds
+    best = max(sweep, key=lambda k: sweep[k])
+    await ctx.graph.wipe()
+    meter = ctx.meter(harness=os.getpid())
+    meter.start()
+    seconds = await ctx.graph.write_batches(backends.chunks(graph_events, best), 1)
+    return sweep, best, len(graph_events) / seconds, meter.stop()
+
+
+async def _writer_runs(ctx: Context, topic: str, best: int) -> dict[str, dict[str, Any]]:
+    """Two runs at the writer's default batch size, then one at the baseline's best."""
+    results: dict[str, dict[str, Any]] = {}
+    runs: list[tuple[int, int | None]] = [(1, None), (2, None), (1, best)]
+    for n, batch_size in runs:
+        await ctx.graph.wipe()
+        label = f"writers_{n}" + (f"_batch_{batch_size}" if batch_size else "")
+        group = f"{topic}-{label}"
+        extra = {"WRITER_BATCH_SIZE": str(batch_size)} if batch_size else {}
+        writers = [ctx.graph_writer(f"s3-{label}-{k}", topic, group, **extra) for k in range(n)]
+        async with running(*writers):
+            meter = ctx.meter(**{f"writer{k}": w.pid for k, w in enumerate(writers)})
+            results[label] = await _drain(ctx, ctx.sizes.writer_events, writers, meter)
+    return results
+
+
+def _at_default_batch(writer_rate: float, sweep: dict[int, float]) -> float | None:
+    default = GraphWriterSettings.model_fields["writer_batch_size"].default
+    return round(writer_rate / sweep[default], 3) if default in sweep else None
+
+
+# --- stage 4 ----------------------------------------------------------------------------
+
+
+class _Visibility:
+    """When each acknowledged event becomes visible in Neo4j, polled every 20 ms."""
+
+    def __init__(self, graph: Graph, warmup: float) -> None:
+        self._graph = graph
+        self._warmup = warmup
+        self.started: list[float] = []
+        self.pending: dict[str, tuple[float, float]] = {}
+        self.ack_to_visible: list[float] = []
+        self.sched_to_visible: list[float] = []
+        self.poll_seconds: list[float] = []
+        self.load_done = asyncio.Event()
+
+    def on_ack(self, event_id: str, t_sched: float, t_ack: float) -> None:
+        if self.started and t_sched >= self.started[0] + self._warmup:
+            self.pending[event_id] = (t_sched, t_ack)
+
+    async def poll(self) -> None:
+        give_up = float("inf")
+        while True:
+            if self.load_done.is_set():
+                give_up = min(give_up, time.monotonic() + 15)
+                if not self.pending or time.monotonic() > give_up:
+                    break
+            began = time.monotonic()
+            ids = list(self.pending)[:5_000]
+            if ids:
+                found = await self._graph.visible(ids)
+                seen = time.monotonic()  # upper bound of when the write became visible
+                self.poll_seconds.append(seen - began)
+                for event_id in found:
+                    t_sched, t_ack = self.pending.pop(event_id)
+                    self.ack_to_visible.append(max(0.0, seen - t_ack))
+                    self.sched_to_visible.append(seen - t_sched)
+            await asyncio.sleep(max(0.0, 0.02 - (time.monotonic() - began)))
+        self.ack_to_visible.sort()
+        self.sched_to_visible.sort()
+
+
+async def stage4(ctx: Context) -> StageResult:
+    s = ctx.sizes
+    topic = ctx.topic("s4")
+    await ctx.graph.wipe()
+    writer = ctx.graph_writer("s4-writer", topic, f"{topic}-group", WRITER_BATCH_WAIT_MS="5")
+    api = ctx.ingest_api("s4-ingest", topic)
+    warmup = 2.0
+    seen = _Visibility(ctx.graph, warmup)
+    async with running(writer, api):
+        await asyncio.gather(
+            api.wait_ready(), writer.wait_ready(check=lambda body: bool(body.get("partitions")))
+        )
+        meter = ctx.meter(ingest=api.pid, writer=writer.pid, harness=os.getpid())
+        poll_task = asyncio.create_task(seen.poll())
+
+        def on_start(t: float) -> None:
+            seen.started.append(t)
+            meter.start()
+
+        spec = {
+            "port": api.port,
+            "path": "/events",
+            "mode": "open",
+            "rate": s.e2e_rate,
+            "connections": 32,
+            "duration_s": s.e2e_seconds + warmup,
+            "warmup_s": warmup,
+            "seed": SEED + 4,
+            "pool": 5_000,
+            "id_prefix": f"{ctx.run_id}-s4",
+            "emit_acks": True,
+            "api_key": API_KEY,
+        }
+        load = await run_load(spec, on_start=on_start, on_ack=seen.on_ack)
+        cpu = meter.stop()
+        seen.load_done.set()
+        await poll_task
+        _, text = await http_get("127.0.0.1", writer.port, "/metrics")
+    check_errors(load, "stage 4")
+    p99 = pct(seen.ack_to_visible, 0.99) * 1000
+    return StageResult(
+        4,
+        f"end to end at {s.e2e_rate:.0f} events/s: POST acked -> visible in Neo4j",
+        "ms p99",
+        p99,
+        None,
+        None,
+        "p99 < 250 ms",
+        p99 < 250 and not seen.pending,
+        {**_stage4_details(seen, load, text.decode(errors="replace")), "cpu": cpu},
+    )
+
+
+def _stage4_details(seen: _Visibility, load: dict[str, Any], metrics: str) -> dict[str, Any]:
+    writer_metrics = histogram_means(
+        metrics, ("graph_writer_neo4j_write_seconds", "graph_writer_batch_size")
+    )
+    ack, sched, polls = seen.ack_to_visible, seen.sched_to_visible, seen.poll_seconds
+    return {
+        "ack_to_visible_p50_ms": round(pct(ack, 0.5) * 1000, 1),
+        "ack_to_visible_p99_ms": round(pct(ack, 0.99) * 1000, 1),
+        "ack_to_visible_max_ms": round(ack[-1] * 1000 if ack else 0, 1),
+        "send_to_visible_p50_ms": round(pct(sched, 0.5) * 1000, 1),
+        "send_to_visible_p99_ms": round(pct(sched, 0.99) * 1000, 1),
+        "post_p50_ms": round(load["p50_ms"], 2),
+        "post_p99_ms": round(load["p99_ms"], 2),
+        "achieved_req_per_s": round(load["req_per_s"], 1),
+        "events_measured": len(ack),
+        "events_not_visible_after_15s": len(seen.pending),
+        "poll_query_ms_mean": round(statistics.mean(polls) * 1000, 2) if polls else None,
+        "writer_batch_wait_ms": 5,
+        "writer_mean_write_ms": round(
+            1000 * writer_metrics.get("graph_writer_neo4j_write_seconds", 0.0), 1
+        ),
+        "writer_mean_batch": round(writer_metrics.get("graph_writer_batch_size", 0.0), 1),
+        "client_cpu_pct": round(load["client_cpu_pct"], 1),
+    }
