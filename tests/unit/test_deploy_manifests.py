@@ -354,8 +354,8 @@ def test_app_services_read_optional_env_file(services: dict[str, Any]) -> None:
 
 
 def test_infrastructure_images_and_kraft(services: dict[str, Any]) -> None:
-    assert services["kafka"]["image"] == "apache/kafka:3.9.1"
-    assert services["kafka-init"]["image"] == "apache/kafka:3.9.1"
+    assert services["kafka"]["image"] == "apache/kafka:4.4.0"
+    assert services["kafka-init"]["image"] == "apache/kafka:4.4.0"
     assert services["neo4j"]["image"] == "neo4j:5.26-community"
     assert services["kafka-ui"]["image"].startswith("provectuslabs/kafka-ui:")
     assert "8080:8080" in services["kafka-ui"]["ports"]
