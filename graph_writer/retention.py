@@ -13,6 +13,7 @@ import asyncio
 import logging
 import sys
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal, LiteralString
@@ -38,8 +39,7 @@ from shared.neo4j_store.retention import (
     DELETE_ASSOCIATIONS,
     DELETE_ENTITIES,
     DELETE_EVENTS,
-    Deleted,
-    run_batched,
+    run_pass,
 )
 
 log = logging.getLogger("graph_writer.retention")
@@ -50,8 +50,8 @@ class RetentionSettings(Neo4jSettings):
     graph_retention_days: int | None = Field(default=None, ge=1, le=36_500)
     # Rows per inner transaction: bounds the transaction memory and each lock hold.
     graph_retention_batch_size: int = Field(default=10_000, ge=1, le=1_000_000)
-    # A step that fails with a retriable error (deadlock with a writer, leader switch)
-    # runs again from where it stands, up to this many times.
+    # Passes of a step whose batches failed (deadlocks with a writer) or that failed with
+    # a retriable error (leader switch); each pass starts from what is left.
     graph_retention_attempts: int = Field(default=5, ge=1, le=100)
     graph_retention_metrics_file: Path | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -61,6 +61,20 @@ class RetentionSettings(Neo4jSettings):
     def _empty_is_off(cls, value: object) -> object:
         # Compose and a ConfigMap pass an unset variable as "": that means off too.
         return None if isinstance(value, str) and not value.strip() else value
+
+
+@dataclass(frozen=True, slots=True)
+class Deleted:
+    nodes: int
+    relationships: int
+
+
+class RetentionIncomplete(Exception):
+    """A step's batches kept failing; what it did delete is kept for the report."""
+
+    def __init__(self, message: str, deleted: Deleted) -> None:
+        super().__init__(message)
+        self.deleted = deleted
 
 
 class RetentionFailed(Exception):
@@ -81,8 +95,12 @@ async def run_retention(settings: RetentionSettings, plan: RetentionPlan) -> Ret
     )
     try:
         for name, statement in steps:
-            done[name] = await _step(settings, plan, name, statement, driver)
-    except (Neo4jError, DriverError, OSError) as exc:
+            try:
+                done[name] = await _step(settings, plan, name, statement, driver)
+            except RetentionIncomplete as exc:
+                done[name] = exc.deleted
+                raise
+    except (Neo4jError, DriverError, OSError, RetentionIncomplete) as exc:
         log.error("retention step failed: %s: %s", type(exc).__name__, exc)
         raise RetentionFailed(_report(plan, done, started, succeeded=False)) from exc
     finally:
@@ -97,33 +115,40 @@ async def _step(
     statement: LiteralString,
     driver: AsyncDriver,
 ) -> Deleted:
+    """Passes of one statement until one has no failed batch, at most the attempts."""
+    nodes = relationships = 0
     for attempt in range(1, settings.graph_retention_attempts + 1):
         step_started = time.monotonic()
         try:
-            deleted = await run_batched(
+            done = await run_pass(
                 driver, settings.neo4j_database, statement, plan.cutoff, plan.batch_size
             )
         except (Neo4jError, DriverError) as exc:
             if not exc.is_retryable() or attempt == settings.graph_retention_attempts:
                 raise
-            delay = min(2.0**attempt, 30.0)
-            log.warning(
-                "retention step %s: retriable error (%s), attempt %d, again in %.0f s",
-                name,
-                type(exc).__name__,
-                attempt,
-                delay,
-            )
-            await asyncio.sleep(delay)
+            log.warning("retention step %s: %s, attempt %d", name, type(exc).__name__, attempt)
+            await asyncio.sleep(min(2.0**attempt, 30.0))
             continue
+        nodes += done.nodes
+        relationships += done.relationships
         log.info(
-            "retention step %s: %d nodes, %d relationships deleted",
+            "retention step %s: %d nodes, %d relationships deleted; %d rows left by failed batches",
             name,
-            deleted.nodes,
-            deleted.relationships,
+            done.nodes,
+            done.relationships,
+            done.failed_rows,
             extra={"duration_ms": round((time.monotonic() - step_started) * 1000)},
         )
-        return deleted
+        if done.failed_rows == 0:
+            return Deleted(nodes, relationships)
+        if attempt == settings.graph_retention_attempts:
+            raise RetentionIncomplete(
+                f"step {name}: {done.failed_rows} rows still failing after {attempt} passes: "
+                f"{(done.error or '')[:300]}",
+                Deleted(nodes, relationships),
+            )
+        # A deadlock with a writer: the next pass usually gets through at once.
+        await asyncio.sleep(0.5 * attempt)
     raise AssertionError("unreachable")
 
 

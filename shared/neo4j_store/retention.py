@@ -12,6 +12,11 @@ what was seen, not what is still stored. `CALL { ... } IN TRANSACTIONS` commits 
 would wrap it in an explicit transaction, which Neo4j refuses for it. A kill between
 batches leaves every committed batch deleted and the rest in place; running again
 deletes the rest.
+
+Deletes contend with the writers for entity locks (an event's relationships lock its
+entities), so an inner transaction may die in a deadlock. `ON ERROR CONTINUE` lets the
+other batches go on; the statement reports the rows whose batch failed, and the caller
+runs another pass over what is left.
 """
 
 from __future__ import annotations
@@ -26,49 +31,70 @@ from neo4j import AsyncDriver
 # replay of a deleted event is created again, and the next run deletes it again.
 DELETE_EVENTS: Final[LiteralString] = """
 MATCH (ev:Event) WHERE ev.time < $cutoff
-CALL (ev) { DETACH DELETE ev } IN TRANSACTIONS OF $batch ROWS
+CALL (ev) { DETACH DELETE ev
+} IN TRANSACTIONS OF $batch ROWS ON ERROR CONTINUE REPORT STATUS AS s
+RETURN count(CASE WHEN s.committed THEN NULL ELSE 1 END) AS failed_rows,
+       head(collect(s.errorMessage)) AS error
 """
 
 # Entity-to-entity relationships (the schema's associations) carry their own last_seen;
 # one not seen within the window goes even when both entities stay.
 DELETE_ASSOCIATIONS: Final[LiteralString] = """
 MATCH (:Entity)-[r]->(:Entity) WHERE r.last_seen < $cutoff
-CALL (r) { DELETE r } IN TRANSACTIONS OF $batch ROWS
+CALL (r) { DELETE r
+} IN TRANSACTIONS OF $batch ROWS ON ERROR CONTINUE REPORT STATUS AS s
+RETURN count(CASE WHEN s.committed THEN NULL ELSE 1 END) AS failed_rows,
+       head(collect(s.errorMessage)) AS error
 """
 
 # The outer MATCH reads without locks, so a writer may link the entity between it and the
 # delete. SET + REMOVE of a scratch property takes the entity's write lock first (waiting
 # for a writer that holds it) and leaves nothing behind; the conditions are checked again
-# under that lock, on the committed state: an
-# entity a writer has just linked has a fresh last_seen and an event, and stays. Without
-# the lock, DETACH DELETE would take the writer's new relationship with it.
+# under that lock, on the committed state: an entity a writer has just linked has a fresh
+# last_seen and an event, and stays. Without the lock, DETACH DELETE would take the
+# writer's new relationship with it. Locks are taken in key order, the order in which the
+# writer locks entities (write_plan sorts them), which keeps deadlocks with it rare.
 DELETE_ENTITIES: Final[LiteralString] = """
 MATCH (n:Entity) WHERE n.last_seen < $cutoff AND NOT EXISTS { (n)<--(:Event) }
+WITH n ORDER BY n.key
 CALL (n) {
   SET n._retention_lock = true
   REMOVE n._retention_lock
   WITH n WHERE n.last_seen < $cutoff AND NOT EXISTS { (n)<--(:Event) }
   DETACH DELETE n
-} IN TRANSACTIONS OF $batch ROWS
+} IN TRANSACTIONS OF $batch ROWS ON ERROR CONTINUE REPORT STATUS AS s
+RETURN count(CASE WHEN s.committed THEN NULL ELSE 1 END) AS failed_rows,
+       head(collect(s.errorMessage)) AS error
 """
 
 
 @dataclass(frozen=True, slots=True)
-class Deleted:
+class Pass:
+    """One run of a statement: what it deleted, and the rows of inner transactions that
+    failed (a deadlock with a writer, typically) and are still there for another pass."""
+
     nodes: int
     relationships: int
+    failed_rows: int
+    error: str | None
 
 
-async def run_batched(
+async def run_pass(
     driver: AsyncDriver,
     database: str,
     statement: LiteralString,
     cutoff: datetime,
     batch: int,
-) -> Deleted:
-    """Run one of the statements above to the end; what it deleted, from the summary."""
+) -> Pass:
+    """Run one of the statements above once; what it deleted comes from the summary."""
     async with driver.session(database=database) as session:
         result = await session.run(statement, cutoff=cutoff, batch=batch)
+        record = await result.single(strict=True)
         summary = await result.consume()
     counters = summary.counters
-    return Deleted(counters.nodes_deleted, counters.relationships_deleted)
+    return Pass(
+        counters.nodes_deleted,
+        counters.relationships_deleted,
+        record["failed_rows"],
+        record["error"],
+    )
