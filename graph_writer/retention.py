@@ -115,19 +115,29 @@ async def _step(
     statement: LiteralString,
     driver: AsyncDriver,
 ) -> Deleted:
-    """Passes of one statement until one has no failed batch, at most the attempts."""
+    """Passes of one statement until one sees everything and fails no batch.
+
+    Passes that only take the next `pass_limit` rows are progress and do not count;
+    passes with failed batches (deadlocks) or retriable errors count as attempts."""
     nodes = relationships = 0
-    for attempt in range(1, settings.graph_retention_attempts + 1):
+    failures = 0
+    while True:
         step_started = time.monotonic()
         try:
             done = await run_pass(
-                driver, settings.neo4j_database, statement, plan.cutoff, plan.batch_size
+                driver,
+                settings.neo4j_database,
+                statement,
+                plan.cutoff,
+                plan.batch_size,
+                plan.pass_limit,
             )
         except (Neo4jError, DriverError) as exc:
-            if not exc.is_retryable() or attempt == settings.graph_retention_attempts:
+            failures += 1
+            if not exc.is_retryable() or failures >= settings.graph_retention_attempts:
                 raise
-            log.warning("retention step %s: %s, attempt %d", name, type(exc).__name__, attempt)
-            await asyncio.sleep(min(2.0**attempt, 30.0))
+            log.warning("retention step %s: %s, attempt %d", name, type(exc).__name__, failures)
+            await asyncio.sleep(min(2.0**failures, 30.0))
             continue
         nodes += done.nodes
         relationships += done.relationships
@@ -139,17 +149,17 @@ async def _step(
             done.failed_rows,
             extra={"duration_ms": round((time.monotonic() - step_started) * 1000)},
         )
-        if done.failed_rows == 0:
+        if done.failed_rows:
+            failures += 1
+            if failures >= settings.graph_retention_attempts:
+                raise RetentionIncomplete(
+                    f"step {name}: {done.failed_rows} rows still failing after {failures} "
+                    f"failed passes: {(done.error or '')[:300]}",
+                    Deleted(nodes, relationships),
+                )
+            await asyncio.sleep(0.5 * failures)
+        elif done.matched < plan.pass_limit:
             return Deleted(nodes, relationships)
-        if attempt == settings.graph_retention_attempts:
-            raise RetentionIncomplete(
-                f"step {name}: {done.failed_rows} rows still failing after {attempt} passes: "
-                f"{(done.error or '')[:300]}",
-                Deleted(nodes, relationships),
-            )
-        # A deadlock with a writer: the next pass usually gets through at once.
-        await asyncio.sleep(0.5 * attempt)
-    raise AssertionError("unreachable")
 
 
 def _report(

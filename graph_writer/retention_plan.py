@@ -12,11 +12,19 @@ from datetime import datetime, timedelta
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 
+# Rows one statement takes at most (it holds a reference to each in its own memory);
+# a run is as many such passes as it takes.
+MAX_PASS_ROWS = 200_000
+
 
 @dataclass(frozen=True, slots=True)
 class RetentionPlan:
     cutoff: datetime
     batch_size: int
+
+    @property
+    def pass_limit(self) -> int:
+        return max(self.batch_size, min(self.batch_size * 100, MAX_PASS_ROWS))
 
 
 def plan_for(days: int | None, now: datetime, batch_size: int) -> RetentionPlan | None:

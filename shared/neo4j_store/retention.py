@@ -13,10 +13,10 @@ would wrap it in an explicit transaction, which Neo4j refuses for it. A kill bet
 batches leaves every committed batch deleted and the rest in place; running again
 deletes the rest.
 
-Deletes contend with the writers for entity locks (an event's relationships lock its
-entities), so an inner transaction may die in a deadlock. `ON ERROR CONTINUE` lets the
-other batches go on; the statement reports the rows whose batch failed, and the caller
-runs another pass over what is left.
+The events and associations are taken at most `pass_limit` per statement (a pass); the
+caller runs passes until one sees fewer. Should an inner transaction still fail (a
+deadlock, a timeout), `ON ERROR CONTINUE` lets the other batches go on, the statement
+reports the rows whose batch failed, and the next pass takes them again.
 """
 
 from __future__ import annotations
@@ -29,21 +29,51 @@ from neo4j import AsyncDriver
 
 # Only events before the cutoff match, so a writer's new events are never touched. A
 # replay of a deleted event is created again, and the next run deletes it again.
+# Deleting an event's relationships locks its entities, which the writers lock too, in
+# key order (write_plan sorts them). Taken row by row, in whatever order the events come,
+# those locks deadlock with the writers on every hot entity. So one pass takes up to
+# $pass_limit events, and each inner transaction, one chunk of $batch of them, first
+# locks all the chunk's entities in key order (SET + REMOVE of a scratch property takes
+# the write lock and leaves nothing behind), then deletes the chunk: the writers wait
+# for it, or it for them, but neither holds what the other waits for.
 DELETE_EVENTS: Final[LiteralString] = """
 MATCH (ev:Event) WHERE ev.time < $cutoff
-CALL (ev) { DETACH DELETE ev
-} IN TRANSACTIONS OF $batch ROWS ON ERROR CONTINUE REPORT STATUS AS s
-RETURN count(CASE WHEN s.committed THEN NULL ELSE 1 END) AS failed_rows,
+WITH ev LIMIT $pass_limit
+WITH collect(ev) AS evs
+UNWIND range(0, size(evs) - 1, $batch) AS start
+CALL (evs, start) {
+  WITH evs[start..start + $batch] AS chunk
+  UNWIND chunk AS ev
+  OPTIONAL MATCH (ev)-->(n:Entity)
+  WITH chunk, n ORDER BY n.key
+  WITH chunk, collect(DISTINCT n) AS entities
+  FOREACH (n IN entities | SET n._retention_lock = true REMOVE n._retention_lock)
+  FOREACH (ev IN chunk | DETACH DELETE ev)
+} IN TRANSACTIONS OF 1 ROWS ON ERROR CONTINUE REPORT STATUS AS s
+RETURN max(size(evs)) AS matched,
+       sum(CASE WHEN s.committed THEN 0 ELSE size(evs[start..start + $batch]) END) AS failed_rows,
        head(collect(s.errorMessage)) AS error
 """
 
 # Entity-to-entity relationships (the schema's associations) carry their own last_seen;
-# one not seen within the window goes even when both entities stay.
+# one not seen within the window goes even when both entities stay. Same chunking and
+# lock order as the events, for the same reason.
 DELETE_ASSOCIATIONS: Final[LiteralString] = """
 MATCH (:Entity)-[r]->(:Entity) WHERE r.last_seen < $cutoff
-CALL (r) { DELETE r
-} IN TRANSACTIONS OF $batch ROWS ON ERROR CONTINUE REPORT STATUS AS s
-RETURN count(CASE WHEN s.committed THEN NULL ELSE 1 END) AS failed_rows,
+WITH r LIMIT $pass_limit
+WITH collect(r) AS rels
+UNWIND range(0, size(rels) - 1, $batch) AS start
+CALL (rels, start) {
+  WITH rels[start..start + $batch] AS chunk
+  UNWIND chunk AS r
+  UNWIND [startNode(r), endNode(r)] AS n
+  WITH chunk, n ORDER BY n.key
+  WITH chunk, collect(DISTINCT n) AS entities
+  FOREACH (n IN entities | SET n._retention_lock = true REMOVE n._retention_lock)
+  FOREACH (r IN chunk | DELETE r)
+} IN TRANSACTIONS OF 1 ROWS ON ERROR CONTINUE REPORT STATUS AS s
+RETURN max(size(rels)) AS matched,
+       sum(CASE WHEN s.committed THEN 0 ELSE size(rels[start..start + $batch]) END) AS failed_rows,
        head(collect(s.errorMessage)) AS error
 """
 
@@ -63,7 +93,8 @@ CALL (n) {
   WITH n WHERE n.last_seen < $cutoff AND NOT EXISTS { (n)<--(:Event) }
   DETACH DELETE n
 } IN TRANSACTIONS OF $batch ROWS ON ERROR CONTINUE REPORT STATUS AS s
-RETURN count(CASE WHEN s.committed THEN NULL ELSE 1 END) AS failed_rows,
+RETURN count(*) AS matched,
+       count(CASE WHEN s.committed THEN NULL ELSE 1 END) AS failed_rows,
        head(collect(s.errorMessage)) AS error
 """
 
@@ -75,6 +106,8 @@ class Pass:
 
     nodes: int
     relationships: int
+    # Rows the pass looked at: a pass that saw fewer than its limit has seen them all.
+    matched: int
     failed_rows: int
     error: str | None
 
@@ -85,16 +118,18 @@ async def run_pass(
     statement: LiteralString,
     cutoff: datetime,
     batch: int,
+    pass_limit: int,
 ) -> Pass:
     """Run one of the statements above once; what it deleted comes from the summary."""
     async with driver.session(database=database) as session:
-        result = await session.run(statement, cutoff=cutoff, batch=batch)
+        result = await session.run(statement, cutoff=cutoff, batch=batch, pass_limit=pass_limit)
         record = await result.single(strict=True)
         summary = await result.consume()
     counters = summary.counters
     return Pass(
         counters.nodes_deleted,
         counters.relationships_deleted,
-        record["failed_rows"],
+        record["matched"] or 0,
+        record["failed_rows"] or 0,
         record["error"],
     )
