@@ -49,7 +49,7 @@ class RetentionSettings(Neo4jSettings):
     # Unset: retention is off and a run deletes nothing.
     graph_retention_days: int | None = Field(default=None, ge=1, le=36_500)
     # Rows per inner transaction: bounds the transaction memory and each lock hold.
-    graph_retention_batch_size: int = Field(default=10_000, ge=1, le=1_000_000)
+    graph_retention_batch_size: int = Field(default=1_000, ge=1, le=100_000)
     # Passes of a step whose batches failed (deadlocks with a writer) or that failed with
     # a retriable error (leader switch); each pass starts from what is left.
     graph_retention_attempts: int = Field(default=5, ge=1, le=100)

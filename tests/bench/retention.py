@@ -198,7 +198,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--old", type=int, default=100_000, help="events older than the window")
     parser.add_argument("--new", type=int, default=100_000, help="events the writer writes")
-    parser.add_argument("--batch", type=int, default=10_000, help="GRAPH_RETENTION_BATCH_SIZE")
+    parser.add_argument("--batch", type=int, default=1_000, help="GRAPH_RETENTION_BATCH_SIZE")
     parser.add_argument("--log-dir", default="bench-results/retention")
     args = parser.parse_args()
     Path(args.log_dir).mkdir(parents=True, exist_ok=True)
