@@ -17,7 +17,7 @@ help:
 	@echo "make dev             install, start local Kafka + Neo4j, run ingest_api and graph_writer (Ctrl-C stops all)"
 	@echo "make test            install, start local Kafka + Neo4j if needed, run the whole test suite"
 	@echo "make test-unit       the tests that need no server"
-	@echo "make test-kafka39    the Kafka-facing tests against a private Kafka $(KAFKA_OLD_VERSION) broker (ports 19192/19193)"
+	@echo "make test-kafka39    the Kafka-facing tests against a private Kafka $(KAFKA_OLD_VERSION) broker (ports from 19192 up)"
 	@echo "make services-up     start local Kafka + Neo4j (fetched through Maven on first use)"
 	@echo "make services-down   stop them"
 	@echo "make lint            ruff + mypy (strict)"
