@@ -5,6 +5,10 @@ PY := $(VENV)/bin/python
 LOCAL := deploy/local
 PYTEST_ARGS ?=
 SOAK_ARGS ?=
+# The older Kafka line still tested, and the Kafka-facing tests run against it.
+KAFKA_OLD_VERSION ?= 3.9.1
+KAFKA_OLD_TESTS ?= tests/integration/test_pipeline.py tests/integration/test_kafka_topics.py \
+	tests/integration/test_writer_resilience.py tests/integration/test_kafka_sasl.py
 
 # `make test` runs a Kafka and a Neo4j of its own: own data directory, own ports. The
 # developer's servers (`make dev`, default ports, deploy/local/.run) never see a test event,
@@ -20,12 +24,13 @@ TEST_ENV := BG_LOCAL_DIR=$(TEST_LOCAL_DIR) \
 
 .DEFAULT_GOAL := help
 .PHONY: help install test-programs dev services-up services-down services-status test test-unit \
-	test-services-up test-services-down lint fmt bench soak clean
+	test-services-up test-services-down test-kafka39 lint fmt bench soak clean
 
 help:
 	@echo "make dev             install, start local Kafka + Neo4j, run ingest_api and graph_writer (Ctrl-C stops all)"
 	@echo "make test            install, start the test Kafka + Neo4j if needed, run the whole test suite"
 	@echo "make test-unit       the tests that need no server"
+	@echo "make test-kafka39    the Kafka-facing tests against a private Kafka $(KAFKA_OLD_VERSION) broker (ports from 19192 up)"
 	@echo "make services-up     start local Kafka + Neo4j (fetched through Maven on first use)"
 	@echo "make services-down   stop them"
 	@echo "make test-services-down   stop the test Kafka + Neo4j (ports $(TEST_KAFKA_PORT), $(TEST_NEO4J_BOLT_PORT); data in $(TEST_LOCAL_DIR))"
@@ -71,6 +76,10 @@ test: install test-programs test-services-up
 
 test-unit: install
 	$(PY) -m pytest tests/unit tests/deploy tests/bench_unit $(PYTEST_ARGS)
+
+# The default broker is Kafka 4.x; this proves the previous line too (docs/kafka_integration.md).
+test-kafka39: install test-services-up
+	NEO4J_BOLT_PORT=$(TEST_NEO4J_BOLT_PORT) PYTHON=$(PY) $(LOCAL)/test-kafka-version.sh $(KAFKA_OLD_VERSION) $(KAFKA_OLD_TESTS) $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -139,6 +139,16 @@ EOF
   fi
 }
 
+# logging_flag server|tools: the JVM flag that points the logging backend of this
+# Kafka line at its config (log4j 1 properties for 3.x, log4j2 XML for 4.x).
+logging_flag() {
+  if [[ "$KAFKA_LOGGING" == log4j1 ]]; then
+    printf '%s\n' "-Dlog4j.configuration=file:$BG_DEPLOY_DIR/conf/kafka-$1-log4j.properties"
+  else
+    printf '%s\n' "-Dlog4j2.configurationFile=$BG_DEPLOY_DIR/conf/kafka-$1-log4j2.xml"
+  fi
+}
+
 java_cmd() {
   local java
   java="$(java_bin)"
@@ -155,7 +165,7 @@ format_storage() {
     return 0
   fi
   if [[ ! -s "$CLUSTER_ID_FILE" ]]; then
-    "${java[@]}" -Dlog4j.configuration="file:$BG_DEPLOY_DIR/conf/kafka-tools-log4j.properties" \
+    "${java[@]}" "$(logging_flag tools)" \
       kafka.tools.StorageTool random-uuid | tr -d '[:space:]' >"$CLUSTER_ID_FILE.tmp"
     [[ -s "$CLUSTER_ID_FILE.tmp" ]] || die "could not generate a cluster id"
     mv "$CLUSTER_ID_FILE.tmp" "$CLUSTER_ID_FILE"
@@ -168,7 +178,7 @@ format_storage() {
     done
   fi
   log "formatting KRaft storage (cluster id $(cat "$CLUSTER_ID_FILE"))"
-  "${java[@]}" -Dlog4j.configuration="file:$BG_DEPLOY_DIR/conf/kafka-tools-log4j.properties" \
+  "${java[@]}" "$(logging_flag tools)" \
     kafka.tools.StorageTool format --ignore-formatted \
     -t "$(cat "$CLUSTER_ID_FILE")" -c "$PROPS" "${scram[@]}" >>"$LOG_DIR/storage-format.log" 2>&1 ||
     { tail -n 20 "$LOG_DIR/storage-format.log" >&2; die "storage format failed"; }
@@ -193,7 +203,7 @@ svc_launch() {
     -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 \
     -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true \
     -Dkafka.logs.dir="$LOG_DIR" \
-    -Dlog4j.configuration="file:$BG_DEPLOY_DIR/conf/kafka-log4j.properties" \
+    "$(logging_flag server)" \
     "${java[@]:1}" "$MAIN" "$PROPS"
 }
 

@@ -324,6 +324,9 @@ def test_observability_services_only_in_their_profile() -> None:
     for name, service in services.items():
         if name in {"prometheus", "grafana"}:
             assert service["profiles"] == ["observability"], name
+        elif name == "graph_retention":
+            # A one-shot job run on a schedule (docs/operations.md), never by `make up`.
+            assert service["profiles"] == ["retention"], name
         else:
             assert "profiles" not in service, f"{name} would not start with plain `make up`"
 

@@ -1,0 +1,135 @@
+"""The Neo4j side of retention: delete what is older than a cutoff, in bounded transactions.
+
+Three statements, run in this order, each safe to repeat and to interrupt:
+
+1. Events whose `time` is before the cutoff (the `event_time` index finds them).
+2. Entity-to-entity relationships whose `last_seen` is before the cutoff.
+3. Entities whose `last_seen` is before the cutoff and that no event links any more.
+
+Entity counters (`event_count`, `first_seen`, `last_seen`) are never touched: they count
+what was seen, not what is still stored. `CALL { ... } IN TRANSACTIONS` commits every
+`batch` rows, which needs an auto-commit transaction (`session.run`): `execute_write`
+would wrap it in an explicit transaction, which Neo4j refuses for it. A kill between
+batches leaves every committed batch deleted and the rest in place; running again
+deletes the rest.
+
+The events and associations are taken at most `pass_limit` per statement (a pass); the
+caller runs passes until one sees fewer. Should an inner transaction still fail (a
+deadlock, a timeout), `ON ERROR CONTINUE` lets the other batches go on, the statement
+reports the rows whose batch failed, and the next pass takes them again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final, LiteralString
+
+from neo4j import AsyncDriver
+
+# Only events before the cutoff match, so a writer's new events are never touched. A
+# replay of a deleted event is created again, and the next run deletes it again.
+# Deleting an event's relationships locks its entities, which the writers lock too, in
+# key order (write_plan sorts them). Taken row by row, in whatever order the events come,
+# those locks deadlock with the writers on every hot entity. So one pass takes up to
+# $pass_limit events, and each inner transaction, one chunk of $batch of them, first
+# locks all the chunk's entities in key order (SET + REMOVE of a scratch property takes
+# the write lock and leaves nothing behind), then deletes the chunk: the writers wait
+# for it, or it for them, but neither holds what the other waits for.
+DELETE_EVENTS: Final[LiteralString] = """
+MATCH (ev:Event) WHERE ev.time < $cutoff
+WITH ev LIMIT $pass_limit
+WITH collect(ev) AS evs
+UNWIND range(0, size(evs) - 1, $batch) AS start
+CALL (evs, start) {
+  WITH evs[start..start + $batch] AS chunk
+  UNWIND chunk AS ev
+  OPTIONAL MATCH (ev)-->(n:Entity)
+  WITH chunk, n ORDER BY n.key
+  WITH chunk, collect(DISTINCT n) AS entities
+  FOREACH (n IN entities | SET n._retention_lock = true REMOVE n._retention_lock)
+  FOREACH (ev IN chunk | DETACH DELETE ev)
+} IN TRANSACTIONS OF 1 ROWS ON ERROR CONTINUE REPORT STATUS AS s
+RETURN max(size(evs)) AS matched,
+       sum(CASE WHEN s.committed THEN 0 ELSE size(evs[start..start + $batch]) END) AS failed_rows,
+       head(collect(s.errorMessage)) AS error
+"""
+
+# Entity-to-entity relationships (the schema's associations) carry their own last_seen;
+# one not seen within the window goes even when both entities stay. Same chunking and
+# lock order as the events, for the same reason.
+DELETE_ASSOCIATIONS: Final[LiteralString] = """
+MATCH (:Entity)-[r]->(:Entity) WHERE r.last_seen < $cutoff
+WITH r LIMIT $pass_limit
+WITH collect(r) AS rels
+UNWIND range(0, size(rels) - 1, $batch) AS start
+CALL (rels, start) {
+  WITH rels[start..start + $batch] AS chunk
+  UNWIND chunk AS r
+  UNWIND [startNode(r), endNode(r)] AS n
+  WITH chunk, n ORDER BY n.key
+  WITH chunk, collect(DISTINCT n) AS entities
+  FOREACH (n IN entities | SET n._retention_lock = true REMOVE n._retention_lock)
+  FOREACH (r IN chunk | DELETE r)
+} IN TRANSACTIONS OF 1 ROWS ON ERROR CONTINUE REPORT STATUS AS s
+RETURN max(size(rels)) AS matched,
+       sum(CASE WHEN s.committed THEN 0 ELSE size(rels[start..start + $batch]) END) AS failed_rows,
+       head(collect(s.errorMessage)) AS error
+"""
+
+# The outer MATCH reads without locks, so a writer may link the entity between it and the
+# delete. SET + REMOVE of a scratch property takes the entity's write lock first (waiting
+# for a writer that holds it) and leaves nothing behind; the conditions are checked again
+# under that lock, on the committed state: an entity a writer has just linked has a fresh
+# last_seen and an event, and stays. Without the lock, DETACH DELETE would take the
+# writer's new relationship with it. Locks are taken in key order, the order in which the
+# writer locks entities (write_plan sorts them), which keeps deadlocks with it rare.
+DELETE_ENTITIES: Final[LiteralString] = """
+MATCH (n:Entity) WHERE n.last_seen < $cutoff AND NOT EXISTS { (n)<--(:Event) }
+WITH n ORDER BY n.key
+CALL (n) {
+  SET n._retention_lock = true
+  REMOVE n._retention_lock
+  WITH n WHERE n.last_seen < $cutoff AND NOT EXISTS { (n)<--(:Event) }
+  DETACH DELETE n
+} IN TRANSACTIONS OF $batch ROWS ON ERROR CONTINUE REPORT STATUS AS s
+RETURN count(*) AS matched,
+       count(CASE WHEN s.committed THEN NULL ELSE 1 END) AS failed_rows,
+       head(collect(s.errorMessage)) AS error
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Pass:
+    """One run of a statement: what it deleted, and the rows of inner transactions that
+    failed (a deadlock with a writer, typically) and are still there for another pass."""
+
+    nodes: int
+    relationships: int
+    # Rows the pass looked at: a pass that saw fewer than its limit has seen them all.
+    matched: int
+    failed_rows: int
+    error: str | None
+
+
+async def run_pass(
+    driver: AsyncDriver,
+    database: str,
+    statement: LiteralString,
+    cutoff: datetime,
+    batch: int,
+    pass_limit: int,
+) -> Pass:
+    """Run one of the statements above once; what it deleted comes from the summary."""
+    async with driver.session(database=database) as session:
+        result = await session.run(statement, cutoff=cutoff, batch=batch, pass_limit=pass_limit)
+        record = await result.single(strict=True)
+        summary = await result.consume()
+    counters = summary.counters
+    return Pass(
+        counters.nodes_deleted,
+        counters.relationships_deleted,
+        record["matched"] or 0,
+        record["failed_rows"] or 0,
+        record["error"],
+    )
