@@ -11,20 +11,17 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from email.utils import parseaddr
 from typing import Any, Final
-from urllib.parse import urlsplit
 
 from shared.mapping.addresses import canonical_ip
 from shared.mapping.fields import Loc, attrs
 from shared.mapping.graph_model import Entity, Scalar
 from shared.mapping.ocsf import keys
 from shared.mapping.ocsf.reader import Reader
-from shared.mapping.placeholders import is_placeholder
+from shared.mapping.ocsf.values import domain_entity, host_or_ip, ip_entity, url_entities
 
 _HASH_PREFERENCE: Final = {"sha-256": 0, "sha256": 0, "sha-1": 1, "sha1": 1, "md5": 2}
 _HASH_ALGORITHM_IDS: Final = {3: "sha-256", 2: "sha-1", 1: "md5"}
-_HASH_BY_LENGTH: Final = {64: "sha256", 40: "sha1", 32: "md5"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,46 +40,6 @@ class Context:
 
 
 Builder = Callable[[dict[str, Any], Loc, Context], Iterator[Entity]]
-
-
-# --- single values --------------------------------------------------------------------
-
-
-def ip_entity(address: str) -> Entity:
-    return Entity(f"IP:{address}", "IP", "IP", {"address": address})
-
-
-def email_entity(text: str) -> Entity | None:
-    _, address = parseaddr(text)
-    address = address.strip().lower()
-    if "@" not in address or is_placeholder(address):
-        return None
-    return Entity(f"Email:{address}", "Email", "Email", {"address": address})
-
-
-def domain_entity(name: str | None) -> Entity | None:
-    """Domains are case-insensitive and the root dot is optional: `Example.COM.` is `example.com`."""
-    if name is None:
-        return None
-    canonical = name.strip().rstrip(".").lower()
-    if not canonical or is_placeholder(canonical) or canonical_ip(canonical.strip("[]")):
-        return None
-    return Entity(f"Domain:{canonical}", "Domain", "Domain", {"name": canonical})
-
-
-def host_or_ip(name: str) -> Entity:
-    """A host name that is an address is that IP, in every format."""
-    address = canonical_ip(name)
-    if address is not None:
-        return ip_entity(address)
-    return Entity(f"Host:{name.lower()}", "Host", "Host", {"hostname": name})
-
-
-def url_entities(text: str) -> Iterator[Entity]:
-    yield Entity(keys.url(text), "Url", "Url", {"url": text})
-    domain = domain_entity(_hostname_of(text))
-    if domain is not None:
-        yield domain
 
 
 # --- objects ----------------------------------------------------------------------------
@@ -221,14 +178,14 @@ def url(obj: dict[str, Any], loc: Loc, ctx: Context) -> Iterator[Entity]:
         yield domain
 
 
+def _uid_name_type(obj: dict[str, Any], loc: Loc, read: Reader) -> tuple[str | None, ...]:
+    return read.text(obj, "uid", loc), read.text(obj, "name", loc), read.text(obj, "type", loc)
+
+
 def resource(obj: dict[str, Any], loc: Loc, ctx: Context) -> Iterator[Entity]:
     """Cloud and finding resources: a Resource by uid (an ARN, say), plus IP/Host if named."""
     read = ctx.read
-    uid, name, kind = (
-        read.text(obj, "uid", loc),
-        read.text(obj, "name", loc),
-        read.text(obj, "type", loc),
-    )
+    uid, name, kind = _uid_name_type(obj, loc, read)
     key = keys.resource(uid, kind, name)
     if key is not None:
         region = read.text(obj, "region", loc)
@@ -247,12 +204,7 @@ def resource(obj: dict[str, Any], loc: Loc, ctx: Context) -> Iterator[Entity]:
 
 
 def managed_entity(obj: dict[str, Any], loc: Loc, ctx: Context) -> Iterator[Entity]:
-    read = ctx.read
-    uid, name, kind = (
-        read.text(obj, "uid", loc),
-        read.text(obj, "name", loc),
-        read.text(obj, "type", loc),
-    )
+    uid, name, kind = _uid_name_type(obj, loc, ctx.read)
     key = keys.managed_entity(kind, uid, name)
     if key is not None:
         found = attrs(uid=uid, name=name, entity_type=kind)
@@ -293,13 +245,6 @@ def _joined(folder: str | None, name: str | None) -> str | None:
     return f"{folder.rstrip(separator)}{separator}{name}"
 
 
-def _hostname_of(text: str) -> str | None:
-    try:
-        return urlsplit(text if "//" in text else f"//{text}").hostname
-    except ValueError:  # e.g. an unbalanced IPv6 bracket
-        return None
-
-
 def _best_hash(obj: dict[str, Any], loc: Loc, read: Reader) -> tuple[str, str] | None:
     found: list[tuple[int, str, str]] = []
     for item_loc, item in read.items(obj.get("hashes"), (*loc, "hashes")):
@@ -317,12 +262,3 @@ def _best_hash(obj: dict[str, Any], loc: Loc, read: Reader) -> tuple[str, str] |
         return None
     _, algorithm, value = min(found)
     return algorithm, value
-
-
-def hash_digest(value: str) -> tuple[str, str] | None:
-    """A bare hash (an observable's value): its algorithm told by its length."""
-    text = value.strip().lower()
-    algorithm = _HASH_BY_LENGTH.get(len(text))
-    if algorithm is None or any(c not in "0123456789abcdef" for c in text):
-        return None
-    return algorithm, text

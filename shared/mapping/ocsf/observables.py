@@ -13,7 +13,7 @@ from typing import Any, Final
 from shared.mapping.addresses import canonical_ip
 from shared.mapping.fields import Loc, attrs
 from shared.mapping.graph_model import Entity
-from shared.mapping.ocsf import entities, keys
+from shared.mapping.ocsf import keys, values
 from shared.mapping.ocsf.entities import Context
 
 # Senders that leave `type_id` out often write the type's caption in `type`.
@@ -58,24 +58,24 @@ def observable_entities(
 
 def _by_kind(kind: str, value: str, ctx: Context) -> Iterator[Entity]:
     if kind in ("type:ip_t", "type:hostname_t", "object:endpoint"):
-        yield entities.host_or_ip(value)
+        yield values.host_or_ip(value)
     elif kind in ("type:username_t", "object:user"):
         domain, _, name = value.rpartition("\\")
         key = keys.user(None, name, domain or None, None)
         if key is not None:
             yield Entity(key, "User", "User", attrs(name=name, domain=domain or None))
     elif kind in ("type:email_t", "object:email"):
-        email = entities.email_entity(value)
+        email = values.email_entity(value)
         if email is not None:
             yield email
     elif kind in ("type:url_t", "object:url"):
-        yield from entities.url_entities(value)
+        yield from values.url_entities(value)
     elif kind in ("type:file_name_t", "type:file_path_t", "object:file"):
         key = keys.file(None, ctx.scope, value)
         if key is not None:
             yield Entity(key, "File", "File", {"path": value})
     elif kind in ("type:file_hash_t", "object:fingerprint"):
-        digest = entities.hash_digest(value)
+        digest = values.hash_digest(value)
         if digest is not None:
             key = keys.file(digest, ctx.scope, None)
             if key is not None:

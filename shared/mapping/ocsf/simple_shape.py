@@ -13,8 +13,7 @@ from typing import Any, Final
 from shared.mapping.addresses import canonical_ip
 from shared.mapping.fields import Loc, attrs
 from shared.mapping.graph_model import ENTITY_LABELS, Entity
-from shared.mapping.ocsf import entities as build
-from shared.mapping.ocsf import keys
+from shared.mapping.ocsf import keys, values
 from shared.mapping.ocsf.naming import SIMPLE
 from shared.mapping.ocsf.reader import Reader
 from shared.mapping.ocsf.walk import Mention
@@ -44,7 +43,7 @@ def _entities(obj: dict[str, Any], loc: Loc, read: Reader) -> Iterator[Entity]:
         if address is None:
             read.drop(loc, "an IP needs its address in ip or id")
             return
-        entity = build.ip_entity(address)
+        entity = values.ip_entity(address)
         extra = attrs(
             uid=ident if canonical_ip(ident) != address else None,
             name=name,
@@ -54,10 +53,10 @@ def _entities(obj: dict[str, Any], loc: Loc, read: Reader) -> Iterator[Entity]:
         yield Entity(entity.key, entity.type, entity.label, {**extra, **entity.attrs})
         return
     if ip is not None:
-        yield build.ip_entity(ip)
+        yield values.ip_entity(ip)
     if raw_type is None:
         if hostname is not None:
-            yield build.host_or_ip(hostname)
+            yield values.host_or_ip(hostname)
         else:
             read.drop((*loc, "type"), "needed when neither ip nor hostname is given")
         return
@@ -66,7 +65,7 @@ def _entities(obj: dict[str, Any], loc: Loc, read: Reader) -> Iterator[Entity]:
         key = keys.user(ident, name, domain, None)
     elif label == "Host":
         if hostname is not None and canonical_ip(hostname) is not None:
-            yield build.host_or_ip(hostname)
+            yield values.host_or_ip(hostname)
             hostname = None
         key = keys.host(ident, None, hostname, None)
     else:

@@ -17,6 +17,7 @@ from typing import Any, Final
 from shared.mapping.fields import Loc
 from shared.mapping.graph_model import Entity
 from shared.mapping.ocsf import entities as build
+from shared.mapping.ocsf import values
 from shared.mapping.ocsf.entities import Builder, Context
 from shared.mapping.ocsf.naming import HAS_DOMAIN, relationship_for
 from shared.mapping.ocsf.observables import observable_entities
@@ -132,7 +133,7 @@ class SchemaWalk:
         if kind == "url" and isinstance(value, str):
             # Some producers send the URL itself where OCSF has a url object.
             text = ctx.read.text_value(value, loc)
-            for entity in build.url_entities(text) if text else ():
+            for entity in values.url_entities(text) if text else ():
                 found.append(
                     Mention(
                         path,
@@ -160,11 +161,11 @@ class SchemaWalk:
     def _scalar(self, kind: str, value: object, loc: Loc, ctx: Context) -> Entity | None:
         if kind == "ip":
             address = ctx.read.ip_value(value, loc)
-            return None if address is None else build.ip_entity(address)
+            return None if address is None else values.ip_entity(address)
         text = ctx.read.text_value(value, loc)
         if text is None:
             return None
-        email = build.email_entity(text)
+        email = values.email_entity(text)
         if email is None:
             ctx.read.drop(loc, "is not an e-mail address")
         return email
