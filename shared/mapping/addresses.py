@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import re
 
 from shared.mapping.placeholders import is_placeholder
+
+# `10.0.0.5:443`, `[2001:db8::1]:443`, `[2001:db8::1]`: the address is group 1 or 2.
+_WITH_PORT = re.compile(r"(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}|\[([0-9A-Fa-f:.%\w]+)\](?::\d{1,5})?")
 
 
 # Parsing an address costs more than the rest of its entity, and a few addresses (servers,
@@ -15,13 +19,15 @@ def canonical_ip(text: str | None) -> str | None:
     """The address in canonical form (`ipaddress`), or None if `text` is not one.
 
     Unspecified addresses (`0.0.0.0`, `::`) are placeholders, not hosts: None.
-    A bracketed IPv6 literal (`[2001:db8::1]`) and an IPv6 zone (`fe80::1%eth0`) are read.
+    A bracketed IPv6 literal (`[2001:db8::1]`), an IPv6 zone (`fe80::1%eth0`) and an
+    address with its port (`10.0.0.5:443`, `[2001:db8::1]:443`) are read.
     """
     if not text:
         return None
     candidate = text.strip()
-    if candidate.startswith("[") and candidate.endswith("]"):
-        candidate = candidate[1:-1]
+    with_port = _WITH_PORT.fullmatch(candidate)
+    if with_port is not None:
+        candidate = with_port[1] or with_port[2]
     try:
         address = ipaddress.ip_address(candidate)
     except ValueError:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
 # An epoch number's unit, told by its magnitude: seconds below 1e11 (the year 5138),
 # milliseconds below 1e14, microseconds below 1e17, else nanoseconds. The only
@@ -14,8 +16,20 @@ _MIN = datetime(1970, 1, 1, tzinfo=UTC)
 _MAX = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
 
 
+# `2024-03-14 10:00:00 UTC`: ISO 8601 but for the zone's name.
+_UTC_SUFFIX = re.compile(r"\s*(?:UTC|GMT|Z)$", re.IGNORECASE)
+
+
 class TimeParseError(ValueError):
     pass
+
+
+def _rfc2822(text: str) -> datetime:
+    """`Thu, 14 Mar 2024 10:00:00 GMT`, as HTTP and e-mail headers write times."""
+    try:
+        return parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        raise TimeParseError("is not epoch seconds, ms, us or ns, nor RFC 3339") from None
 
 
 def parse_event_time(value: object) -> datetime:
@@ -48,9 +62,9 @@ def _from_epoch(number: float) -> datetime:
 
 def _from_text(text: str) -> datetime:
     try:
-        parsed = datetime.fromisoformat(text)
+        parsed = datetime.fromisoformat(_UTC_SUFFIX.sub("+00:00", text))
     except ValueError:
-        raise TimeParseError("is not epoch seconds, ms, us or ns, nor RFC 3339") from None
+        parsed = _rfc2822(text)
     if parsed.tzinfo is None:
         # RFC 3339 requires an offset; producers that omit it mean UTC in practice.
         parsed = parsed.replace(tzinfo=UTC)

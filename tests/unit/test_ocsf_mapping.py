@@ -204,3 +204,43 @@ def test_the_original_projects_event_links_by_address_and_keeps_the_ids() -> Non
         ("HAS_PRINCIPAL", "User:user-9012", "user-9012"),
     }
     assert event.dropped == ()
+
+
+def test_attributes_of_another_version_than_the_label_still_map() -> None:
+    raw = {
+        "class_uid": 2004,
+        "metadata": {"version": "1.0.0"},  # evidences and finding_info came with 1.1
+        "evidences": [{"src_endpoint": {"ip": "10.1.1.1"}}],
+        "cloud": {"provider": "AWS", "account_uid": "123456789012"},  # 1.0 only
+    }
+    for version in ("1.0.0", "1.7.0"):
+        raw["metadata"] = {"version": version}
+        assert links(to_graph_event("v", "ocsf", raw, RECEIVED)) == {
+            ("HAS_SOURCE", "IP:10.1.1.1", "IP"),
+            ("HAS_ACCOUNT", "Account:aws/123456789012", "Account"),
+        }
+
+
+def test_type_uid_names_the_class_when_class_uid_is_missing() -> None:
+    event = to_graph_event("t", "ocsf", {"type_uid": 300201}, RECEIVED)
+    assert event.props["class_uid"] == 3002
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        {"class_uid": 1, "time": "2024-03-14 10:00:00 UTC"},
+        {"class_uid": 1, "time": "Thu, 14 Mar 2024 10:00:00 GMT"},
+        {"class_uid": 1, "time_dt": "2024-03-14T10:00:00Z"},
+        {"class_uid": 1, "time": "soon", "time_dt": "2024-03-14T10:00:00Z"},
+    ],
+)
+def test_time_forms_and_the_datetime_profile_copy(raw: dict[str, object]) -> None:
+    assert to_graph_event("t", "ocsf", raw, RECEIVED).time == datetime(2024, 3, 14, 10, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("text", ["10.0.0.5:443", "[2001:DB8::1]:443", "[2001:db8::1]"])
+def test_an_address_with_its_port_is_the_address(text: str) -> None:
+    raw = {"class_uid": 4001, "src_endpoint": {"ip": text}}
+    (link,) = to_graph_event("p", "ocsf", raw, RECEIVED).links
+    assert link.entity.key in {"IP:10.0.0.5", "IP:2001:db8::1"}

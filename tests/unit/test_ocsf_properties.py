@@ -76,7 +76,13 @@ def test_maps_or_names_the_field_and_no_placeholder_is_an_entity(event: dict[str
         refused = None
     if refused is not None:
         # Only what places the event may refuse it.
-        assert refused.loc in {("event", "time"), ("event", "class_uid"), ("event",)}
+        assert refused.loc in {
+            ("event", "time"),
+            ("event", "time_dt"),
+            ("event", "class_uid"),
+            ("event", "type_uid"),
+            ("event",),
+        }
         assert refused.msg
         return
     for link in graph_event.links:

@@ -95,10 +95,14 @@ def event_props(
 
 
 def _class_uid(event: dict[str, Any], base: Loc) -> int:
-    """The one field without which an event cannot be placed."""
+    """The one field without which an event cannot be placed; a sender that left it out
+    but sent `type_uid` (class * 100 + activity) has named it all the same."""
     value = event.get("class_uid")
     if value is None:
-        raise InvalidEvent((*base, "class_uid"), "field required")
+        type_uid = event.get("type_uid")
+        if type_uid is None:
+            raise InvalidEvent((*base, "class_uid"), "field required")
+        return int_value(type_uid, (*base, "type_uid"), 0, 99_999_999) // 100
     return int_value(value, (*base, "class_uid"), 0, 999_999)
 
 

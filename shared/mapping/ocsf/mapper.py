@@ -47,7 +47,7 @@ def ocsf_to_graph_event(
     props["ocsf_version"] = version.version
     for name, value in (extra_props or {}).items():
         props.setdefault(name, value)
-    time = _event_time(event, base, received_at)
+    time = _event_time(event, base, received_at, read)
 
     cloud = event.get("cloud")
     ctx = Context(
@@ -76,14 +76,27 @@ def ocsf_to_graph_event(
     )
 
 
-def _event_time(event: dict[str, Any], base: Loc, received_at: datetime) -> datetime:
-    raw_time = event.get("time")
-    if raw_time is None:
+def _event_time(event: dict[str, Any], base: Loc, received_at: datetime, read: Reader) -> datetime:
+    """`time`, else `time_dt` (the datetime profile's copy), else the receipt time.
+
+    A `time` that is present but unusable is refused unless `time_dt` places the event.
+    """
+    raw_time, backup = event.get("time"), event.get("time_dt")
+    if raw_time is None and backup is None:
         return received_at
     try:
-        return parse_event_time(raw_time)
+        return parse_event_time(raw_time if raw_time is not None else backup)
     except TimeParseError as exc:
-        raise InvalidEvent((*base, "time"), str(exc)) from None
+        if raw_time is not None and backup is not None:
+            try:
+                placed = parse_event_time(backup)
+            except TimeParseError:
+                pass
+            else:
+                read.drop((*base, "time"), str(exc))
+                return placed
+        field = "time" if raw_time is not None else "time_dt"
+        raise InvalidEvent((*base, field), str(exc)) from None
 
 
 def _raw(event: dict[str, Any], base: Loc) -> str:

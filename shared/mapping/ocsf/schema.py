@@ -76,6 +76,16 @@ class SchemaVersion:
             for uid, spec in table["classes"].items()
         }
         self._kinds: dict[str, str | None] = {}
+        # What other versions know, for what this one does not: senders label events
+        # 1.0.0 and use 1.1's `finding_info`, or 1.7 and keep 1.0's `account_uid`.
+        self._other_attributes: dict[str, tuple[str, bool]] = {}
+        self._other_extends: dict[str, str | None] = {}
+
+    def learn_from(self, others: list[SchemaVersion]) -> None:
+        for other in others:
+            if other is not self:
+                self._other_attributes.update(other._attributes)
+                self._other_extends.update(other._extends)
 
     def attribute(self, owner: str | None, name: str) -> tuple[str, bool] | None:
         """(type, is_array) of attribute `name` of object type `owner`, if the walk follows it."""
@@ -83,7 +93,7 @@ class SchemaVersion:
             override = self._overrides[owner].get(name)
             if override is not None:
                 return override, self._attributes.get(name, (override, False))[1]
-        return self._attributes.get(name)
+        return self._attributes.get(name) or self._other_attributes.get(name)
 
     def kind(self, type_name: str) -> str | None:
         """The entity kind of a schema type (through `extends`), or None for a container."""
@@ -98,11 +108,11 @@ class SchemaVersion:
             if current in ENTITY_KINDS:
                 return ENTITY_KINDS[current]
             seen.add(current)
-            current = self._extends.get(current)
+            current = self._extends.get(current, self._other_extends.get(current))
         return None
 
     def is_object(self, type_name: str) -> bool:
-        return type_name in self._extends
+        return type_name in self._extends or type_name in self._other_extends
 
     def attribute_names(self) -> frozenset[str]:
         return frozenset(self._attributes)
@@ -116,6 +126,10 @@ class OcsfSchema:
         self._ordered = sorted(self.versions, key=_version_key)
         self._ordered_keys = [(_version_key(v)[:2], v) for v in self._ordered]
         self.latest = self.versions[self._ordered[-1]]
+        # Newest last, so where versions disagree on a type the newest wins.
+        by_age = [self.versions[v] for v in self._ordered]
+        for version in by_age:
+            version.learn_from(by_age)
         # Events carry a handful of distinct version strings: resolve each once.
         self._by_text: dict[str, SchemaVersion] = {}
 
