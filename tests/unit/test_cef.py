@@ -247,6 +247,7 @@ CASES: list[tuple[str, str, int, int, Links, dict[str, Any]]] = [
             ("HAS_DESTINATION", "IP:93.184.216.34"),
             ("HAS_DESTINATION", "Host:www.example.com"),
             ("HAS_PRINCIPAL", "User:alice@example.com"),
+            ("HAS_EMAIL_ADDR", "Email:alice@example.com"),  # the user name is an address
             ("HAS_URL", "Url:https://www.example.com/login?next=/home"),
             ("HAS_DOMAIN", "Domain:www.example.com"),
         },

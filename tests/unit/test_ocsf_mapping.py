@@ -244,3 +244,11 @@ def test_an_address_with_its_port_is_the_address(text: str) -> None:
     raw = {"class_uid": 4001, "src_endpoint": {"ip": text}}
     (link,) = to_graph_event("p", "ocsf", raw, RECEIVED).links
     assert link.entity.key in {"IP:10.0.0.5", "IP:2001:db8::1"}
+
+
+def test_an_address_field_with_several_addresses_names_each() -> None:
+    raw = {"class_uid": 4009, "email": {"to": "Bob <bob@x.example>, carol@y.example"}}
+    assert links(to_graph_event("m", "ocsf", raw, RECEIVED)) == {
+        ("HAS_TO", "Email:bob@x.example", "Email"),
+        ("HAS_TO", "Email:carol@y.example", "Email"),
+    }

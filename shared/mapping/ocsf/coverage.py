@@ -28,7 +28,7 @@ END: Final = "<!-- coverage:end -->"
 
 # What each entity kind's builder yields (shared/mapping/ocsf/entities.py).
 LABELS: Final[dict[str, tuple[str, ...]]] = {
-    "user": ("User", "Account"),
+    "user": ("User", "Account", "Email"),
     "account": ("Account",),
     "group": ("Group",),
     "device": ("IP", "Host"),

@@ -18,7 +18,13 @@ from shared.mapping.fields import Loc, attrs
 from shared.mapping.graph_model import Entity, Scalar
 from shared.mapping.ocsf import keys
 from shared.mapping.ocsf.reader import Reader
-from shared.mapping.ocsf.values import domain_entity, host_or_ip, ip_entity, url_entities
+from shared.mapping.ocsf.values import (
+    domain_entity,
+    email_entities,
+    host_or_ip,
+    ip_entity,
+    url_entities,
+)
 
 _HASH_PREFERENCE: Final = {"sha-256": 0, "sha256": 0, "sha-1": 1, "sha1": 1, "md5": 2}
 _HASH_ALGORITHM_IDS: Final = {3: "sha-256", 2: "sha-1", 1: "md5"}
@@ -60,6 +66,9 @@ def user(obj: dict[str, Any], loc: Loc, ctx: Context) -> Iterator[Entity]:
             user_type=read.text(obj, "type", loc),
         )
         yield Entity(key, "User", "User", found)
+    if email is None and name is not None and "@" in name:
+        # Okta, Entra ID and Google name users by their address: that is an address too.
+        yield from email_entities(name)
     yield from _account_by_uid(read.text(obj, "account_uid", loc), ctx)  # OCSF 1.0
 
 

@@ -6,7 +6,7 @@ Shared by the object builders (entities.py) and the observables (observables.py)
 from __future__ import annotations
 
 from collections.abc import Iterator
-from email.utils import parseaddr
+from email.utils import getaddresses
 from typing import Final
 from urllib.parse import urlsplit
 
@@ -23,11 +23,18 @@ def ip_entity(address: str) -> Entity:
 
 
 def email_entity(text: str) -> Entity | None:
-    _, address = parseaddr(text)
-    address = address.strip().lower()
-    if "@" not in address or is_placeholder(address):
-        return None
-    return Entity(f"Email:{address}", "Email", "Email", {"address": address})
+    found = email_entities(text)
+    return found[0] if found else None
+
+
+def email_entities(text: str) -> list[Entity]:
+    """Every address in an RFC 5322 field: `Bob <bob@x.example>, carol@y.example`."""
+    found = []
+    for _, raw_address in getaddresses([text]):
+        address = raw_address.strip().lower()
+        if "@" in address.strip("@") and not is_placeholder(address):
+            found.append(Entity(f"Email:{address}", "Email", "Email", {"address": address}))
+    return found
 
 
 def domain_entity(name: str | None) -> Entity | None:

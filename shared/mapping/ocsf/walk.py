@@ -44,6 +44,7 @@ _BUILDERS: Final[dict[str, Builder]] = {
 DERIVED: Final[dict[tuple[str, str], str]] = {
     ("url", "Domain"): HAS_DOMAIN,
     ("user", "Account"): "HAS_ACCOUNT",
+    ("user", "Email"): "HAS_EMAIL_ADDR",
     ("cloud", "Account"): "HAS_ACCOUNT",
 }
 # Scalar attributes a builder already turned into entities of its own.
@@ -126,9 +127,9 @@ class SchemaWalk:
             return
         kind = self._version.kind(type_name)
         if kind in ("ip", "email"):
-            entity = self._scalar(kind, value, loc, ctx)
-            if entity is not None:
-                found.append(Mention(path, relationship_for(path), entity))
+            rel = relationship_for(path)
+            for entity in self._scalar(kind, value, loc, ctx):
+                found.append(Mention(path, rel, entity))
             return
         if kind == "url" and isinstance(value, str):
             # Some producers send the URL itself where OCSF has a url object.
@@ -158,14 +159,14 @@ class SchemaWalk:
                 found.append(Mention(path, named, entity))
         self._members(obj, type_name, path, loc, ctx, depth, found)
 
-    def _scalar(self, kind: str, value: object, loc: Loc, ctx: Context) -> Entity | None:
+    def _scalar(self, kind: str, value: object, loc: Loc, ctx: Context) -> list[Entity]:
         if kind == "ip":
             address = ctx.read.ip_value(value, loc)
-            return None if address is None else values.ip_entity(address)
+            return [] if address is None else [values.ip_entity(address)]
         text = ctx.read.text_value(value, loc)
         if text is None:
-            return None
-        email = values.email_entity(text)
-        if email is None:
+            return []
+        emails = values.email_entities(text)
+        if not emails:
             ctx.read.drop(loc, "is not an e-mail address")
-        return email
+        return emails
