@@ -120,6 +120,12 @@ def test_retention_deletes_the_old_and_keeps_the_new_and_the_counters(
         new=NEW,
     )
     before = _entities(graph)
+    # The stale one above, and those the old authentications' schema associations made.
+    stale_associations = graph.value(
+        "MATCH (:Entity)-[r]->(:Entity) WHERE r.last_seen < $cutoff RETURN count(r) AS c",
+        cutoff=CUTOFF,
+    )
+    assert stale_associations > 1
     kept_keys = {
         r["key"]
         for r in graph.query(
@@ -134,7 +140,9 @@ def test_retention_deletes_the_old_and_keeps_the_new_and_the_counters(
 
     assert done.returncode == 0, done.stderr
     assert 'graph_retention_deleted_total{kind="event"} 17.0' in done.stdout
-    assert 'graph_retention_deleted_total{kind="association"} 1.0' in done.stdout
+    assert (
+        f'graph_retention_deleted_total{{kind="association"}} {stale_associations}.0' in done.stdout
+    )
     deleted_entities = len(before) - len(kept_keys)
     assert f'graph_retention_deleted_total{{kind="entity"}} {deleted_entities}.0' in done.stdout
     assert "graph_retention_last_run_success 1.0" in done.stdout
@@ -145,9 +153,18 @@ def test_retention_deletes_the_old_and_keeps_the_new_and_the_counters(
     # Survivors keep what they counted, deleted events included.
     assert after == {k: before[k] for k in kept_keys}
     assert after["IP:10.0.0.5"][0] == 8
-    assert graph.query("MATCH (:Entity)-[r]->(:Entity) RETURN type(r) AS t") == [
-        {"t": "RESOLVED_TO"}
-    ]
+    # Only fresh entity-to-entity relationships are left: the new authentications' and
+    # the fresh one above.
+    assert (
+        graph.value(
+            "MATCH (:Entity)-[r]->(:Entity) WHERE r.last_seen < $cutoff RETURN count(r) AS c",
+            cutoff=CUTOFF,
+        )
+        == 0
+    )
+    assert {"RESOLVED_TO", "ASSOCIATED_WITH"} == {
+        row["t"] for row in graph.query("MATCH (:Entity)-[r]->(:Entity) RETURN type(r) AS t")
+    }
     _no_orphans(graph)
     # Every surviving event keeps all its links.
     assert graph.value("MATCH (ev:Event)-[r]->(:Entity) RETURN count(r) AS c") > 0
