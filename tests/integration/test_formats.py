@@ -124,6 +124,7 @@ SAMPLES: list[tuple[str, str, Any, int, list[Row]]] = [
             ("HAS_DESTINATION", "Host:www.example.com", ["Host"]),
             ("HAS_DESTINATION", "IP:93.184.216.34", ["IP"]),
             ("HAS_DOMAIN", "Domain:www.example.com", ["Domain"]),
+            ("HAS_EMAIL_ADDR", "Email:alice@example.com", ["Email"]),
             ("HAS_PRINCIPAL", "User:alice@example.com", ["User"]),
             ("HAS_SOURCE", "IP:10.0.0.5", ["IP"]),
             ("HAS_URL", "Url:https://www.example.com/login?next=/home", ["Url"]),
