@@ -205,6 +205,12 @@ STATIC_METHOD = """\
 - Stage 3 and 5 baselines call `GraphRepository.write_events` from the harness with
   events mapped beforehand (mapping cost excluded: that is the Neo4j limit). The graph
   is wiped between runs (`CALL { DETACH DELETE } IN TRANSACTIONS`), constraints kept.
+- Stage 7 writes the same pre-mapped events on an empty graph with `write_events`, with
+  the floor (bench/floor.py: CREATE the events and their relationships from the event node
+  in hand, MERGE the entities with `SET n += attrs` and the associations; not idempotent)
+  and with the write as it was before issue 17, in batches of 1,000, 2 at a time, each
+  after a warm-up of every variant, in alternating order. Neo4j CPU per event is the
+  JVM's utime+stime over the run divided by the events written.
 - **The benchmarks wipe the graph of the Neo4j they point at** and create topics named
   `bench-<run>-*` (deleted at the end). Point them at disposable servers.
 """
@@ -237,6 +243,8 @@ deploy/local/services.sh up
 .venv/bin/python -m bench.run            # all stages, full sizes (~{payload["wall_seconds"] / 60:.0f} min)
 .venv/bin/python -m bench.run --quick --stages 1,2   # smoke run, no docs update
 .venv/bin/python -m bench.run --profile --stages 2   # services under pyinstrument
+.venv/bin/python -m bench.run --stages 7             # Neo4j CPU per event: write_events vs the floor
+.venv/bin/python -m bench.profile_write              # per query of the write: CPU, db hits
 deploy/local/services.sh down
 ```
 
