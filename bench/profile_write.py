@@ -17,6 +17,7 @@ the figures follow whatever queries `_write_batch` sends.
 from __future__ import annotations
 
 import argparse
+import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, LiteralString, cast
@@ -74,15 +75,17 @@ class _Probe:
     def __init__(self, tx: AsyncTransaction, steps: list[_Step], pid: int, profile: bool):
         self._tx, self._steps, self._pid, self._profile = tx, steps, pid, profile
         self._index = 0
+        self._names: list[str] = []
 
     async def run(self, query: LiteralString, **params: Any) -> _Timed:
+        self._names.append(_name(query))
         text: LiteralString = "PROFILE " + query if self._profile else query
         began = (time.monotonic(), cpu_seconds(self._pid))
         return _Timed(self, await self._tx.run(text, **params), began)
 
     def finish(self, began: tuple[float, float], summary: Any) -> None:
         if self._index == len(self._steps):
-            self._steps.append(_Step(f"query {self._index + 1}"))
+            self._steps.append(_Step(f"{self._index + 1}: {self._names[self._index]}"))
         step = self._steps[self._index]
         self._index += 1
         step.wall += time.monotonic() - began[0]
@@ -93,6 +96,14 @@ class _Probe:
         step.calls += 1
         if self._profile:
             step.profile = summary.profile
+
+
+def _name(query: str) -> str:
+    """`UNWIND $entities` and the write clauses, e.g. `$entities: MERGE SET FOREACH CREATE`."""
+    match = re.search(r"UNWIND \$(\w+)", query)
+    clauses = re.findall(r"\b(MERGE|CREATE|SET|FOREACH|REMOVE)\b", query)
+    head = f"${match.group(1)}" if match else query.split()[0]
+    return f"{head}: {' '.join(dict.fromkeys(clauses))}"
 
 
 async def _measure(
