@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -74,14 +74,19 @@ class Graph:
         return [r["id"] for r in records]
 
     async def write_batches(
-        self, batches: Sequence[Sequence[GraphEvent]], concurrency: int
+        self,
+        batches: Sequence[Sequence[GraphEvent]],
+        concurrency: int,
+        write: Callable[[Sequence[GraphEvent]], Awaitable[object]] | None = None,
     ) -> float:
-        """GraphRepository.write_events over `batches`, `concurrency` at a time; seconds taken."""
+        """`write` (default GraphRepository.write_events) over `batches`, `concurrency` at a
+        time; seconds taken."""
         queue = iter(batches)
+        write_one = write or self.repository.write_events
 
         async def worker() -> None:
             for batch in queue:
-                await self.repository.write_events(batch)
+                await write_one(batch)
 
         started = time.monotonic()
         await asyncio.gather(*(worker() for _ in range(concurrency)))

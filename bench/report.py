@@ -72,6 +72,8 @@ def table_rows(results: list[dict[str, Any]]) -> list[list[str]]:
             baseline += f" (p50 {other['p50_ms']:.1f} / p99 {other['p99_ms']:.1f} ms)"
         if r["stage"] == 6:
             ratio += f" (overhead {d['overhead_pct']:.1f}%)"
+        if r["stage"] == 7 and r["ratio"] is not None:
+            ratio = f"{r['ratio']:.2f}x"
         if r["stage"] == 3:
             baseline += f" (batch {d['best_batch_size']})"
         if r["stage"] == 4:
@@ -104,16 +106,75 @@ def render_table(results: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def render_console(results: list[dict[str, Any]]) -> str:
-    rows = [
-        ["#", "stage", "measured", "baseline", "ratio", "target", "result"],
-        *table_rows(results),
-    ]
+def _aligned(rows: list[list[str]]) -> str:
     rows = [[c.replace("**", "") for c in row] for row in rows]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "\n".join(
-        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows
     )
+
+
+def render_console(results: list[dict[str, Any]]) -> str:
+    return _aligned(
+        [["#", "stage", "measured", "baseline", "ratio", "target", "result"], *table_rows(results)]
+    )
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def render_summary(payload: dict[str, Any]) -> str:
+    """One screen for the end of `make bench`: the run id, each stage in one line, and the
+    per-event costs (Neo4j server CPU, the writer's own CPU) of the writing stages."""
+    results = payload["results"]
+    head = (
+        f"bench run {payload['run_id']} ({payload['mode']}, code {payload['code']}, "
+        f"{payload['wall_seconds']:.0f} s) -> bench-results/{payload['file']}"
+    )
+    rows = [["#", "stage", "measured", "baseline", "ratio", "target", "result"]]
+    widths = (3, 38, 30, 30, 16, 22, 40)
+    for row in table_rows(results):
+        rows.append([_clip(c, w) for c, w in zip(row, widths, strict=True)])
+    costs = per_event_costs(results)
+    lines = [head, "=" * min(len(head), 100), _aligned(rows)]
+    if costs:
+        lines += ["", "per written event (us of CPU; 100% = one core)", _aligned(costs)]
+    return "\n".join(lines)
+
+
+def per_event_costs(results: list[dict[str, Any]]) -> list[list[str]]:
+    """Rows of (what, events/s, Neo4j us/event, writer or client us/event)."""
+    rows: list[list[str]] = []
+    for r in results:
+        if "error" in r:
+            continue
+        d = r["details"]
+        if r["stage"] == 3:
+            base_rate = r["baseline"]
+            rows.append(["3 write_events (sequential)", f"{base_rate:,.0f}",
+                         _us(d["baseline_cpu"], "neo4j", base_rate),
+                         _us(d["baseline_cpu"], "harness", base_rate)])  # fmt: skip
+            for label in ("writers_1", "writers_2"):
+                run = d[label]
+                rate = run["events_per_s"]
+                writer = sum(v for k, v in run["cpu"].items() if k.startswith("writer"))
+                rows.append([f"3 graph_writer drain x{label[-1]}", f"{rate:,.0f}",
+                             _us(run["cpu"], "neo4j", rate),
+                             f"{1e4 * writer / rate:,.0f}" if rate else "-"])  # fmt: skip
+        if r["stage"] == 7:
+            for name, m in d["median"].items():
+                rows.append([f"7 {name} (batch 1000 x2, warm)", f"{m['events_per_s']:,.0f}",
+                             f"{m['neo4j_us_per_event']:,.0f}",
+                             f"{m['client_us_per_event']:,.0f}"])  # fmt: skip
+    if rows:
+        rows.insert(0, ["what", "events/s", "neo4j", "writer/client"])
+    return rows
+
+
+def _us(cpu: dict[str, float], name: str, rate: float) -> str:
+    pct = cpu.get(f"{name}_cpu_pct")
+    return f"{1e4 * pct / rate:,.0f}" if pct is not None and rate else "-"
 
 
 STATIC_METHOD = """\
@@ -144,6 +205,12 @@ STATIC_METHOD = """\
 - Stage 3 and 5 baselines call `GraphRepository.write_events` from the harness with
   events mapped beforehand (mapping cost excluded: that is the Neo4j limit). The graph
   is wiped between runs (`CALL { DETACH DELETE } IN TRANSACTIONS`), constraints kept.
+- Stage 7 writes the same pre-mapped events on an empty graph with `write_events`, with
+  the floor (bench/floor.py: CREATE the events and their relationships from the event node
+  in hand, MERGE the entities with `SET n += attrs` and the associations; not idempotent)
+  and with the write as it was before issue 17, in batches of 1,000, 2 at a time, each
+  after a warm-up of every variant, in alternating order. Neo4j CPU per event is the
+  JVM's utime+stime over the run divided by the events written.
 - **The benchmarks wipe the graph of the Neo4j they point at** and create topics named
   `bench-<run>-*` (deleted at the end). Point them at disposable servers.
 """
@@ -176,6 +243,8 @@ deploy/local/services.sh up
 .venv/bin/python -m bench.run            # all stages, full sizes (~{payload["wall_seconds"] / 60:.0f} min)
 .venv/bin/python -m bench.run --quick --stages 1,2   # smoke run, no docs update
 .venv/bin/python -m bench.run --profile --stages 2   # services under pyinstrument
+.venv/bin/python -m bench.run --stages 7             # Neo4j CPU per event: write_events vs the floor
+.venv/bin/python -m bench.profile_write              # per query of the write: CPU, db hits
 deploy/local/services.sh down
 ```
 

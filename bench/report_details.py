@@ -87,6 +87,19 @@ def _stage3(d: dict[str, Any]) -> str:
         f"{100 * (d.get('one_writer_vs_baseline_at_default') or 0):.1f}%. "
         f"Pre-fill took {d['prefill_seconds']} s."
     )
+    costs = []
+    for label, name in (("writers_1", "one writer"), ("writers_2", "two writers")):
+        run = d[label]
+        rate = run["events_per_s"]
+        writer = sum(v for k, v in run["cpu"].items() if k.startswith("writer"))
+        neo4j = run["cpu"].get("neo4j_cpu_pct")
+        if rate and neo4j is not None:
+            costs.append(
+                f"{name} {1e4 * neo4j / rate:.0f} us of Neo4j CPU and "
+                f"{1e4 * writer / rate:.0f} us of writer CPU per event"
+            )
+    if costs:
+        text += " Per written event: " + "; ".join(costs) + "."
     return text
 
 
@@ -125,6 +138,27 @@ def _stage6(d: dict[str, Any]) -> str:
     return text
 
 
+def _stage7(d: dict[str, Any]) -> str:
+    parts = [
+        f"{name} {m['events_per_s']:,.0f} events/s, {m['neo4j_us_per_event']:.0f} us of Neo4j "
+        f"CPU and {m['client_us_per_event']:.0f} us of client CPU per event"
+        for name, m in d["median"].items()
+    ]
+    text = (
+        f"{d['events']:,} events written on an empty graph by each variant, batches of "
+        f"{d['batch']:,}, {d['concurrency']} at a time, after a warm-up of "
+        f"{d['warmup_events']:,} events per variant; {d['rounds']} round(s), order "
+        f"alternated, medians: " + "; ".join(parts) + ". The floor is bench/floor.py (not "
+        "idempotent); `before` is the write as it was before issue 17 (also bench/floor.py)."
+    )
+    if d.get("before_vs_after_neo4j"):
+        text += (
+            f" Neo4j CPU per event, before / after: {d['before_vs_after_neo4j']:.2f}x; "
+            f"events/s, after / before: {d['after_vs_before_events_per_s']:.2f}x."
+        )
+    return text
+
+
 _STAGES: dict[int, Callable[[dict[str, Any]], str]] = {
     1: _stage1,
     2: _stage2,
@@ -132,6 +166,7 @@ _STAGES: dict[int, Callable[[dict[str, Any]], str]] = {
     4: _stage4,
     5: _stage5,
     6: _stage6,
+    7: _stage7,
 }
 
 

@@ -143,7 +143,6 @@ async def main_async(args: argparse.Namespace) -> int:
     }
     path = out_dir / payload["file"]
     path.write_text(json.dumps(payload, indent=2, default=str))
-    print(report.render_console(results))
     _log(f"results: {path}")
     write_docs = args.docs if args.docs is not None else (
         not args.quick and not args.profile and sorted(args.stages) == sorted(STAGES)
@@ -151,6 +150,8 @@ async def main_async(args: argparse.Namespace) -> int:
     if write_docs:
         report.write_docs(payload)
         _log(f"updated {report.DOCS}")
+    # Last, so the summary is what stays on the screen.
+    print("\n" + report.render_summary(payload), flush=True)
     return 1 if any("error" in r for r in results) else 0
 
 

@@ -41,13 +41,50 @@ class Sizes:
     overhead_rounds: int
     overhead_seconds: float
     ladder: bool
+    floor_events: int
+    floor_warmup: int
+    floor_rounds: int
 
     @classmethod
     def for_mode(cls, quick: bool) -> Sizes:
         if quick:
-            return cls(3, 1, 32, 4, 1, 4, 10_000, 4_000, (250, 1000), 6, 500, 2, 3, False)
+            return cls(
+                3,
+                1,
+                32,
+                4,
+                1,
+                4,
+                10_000,
+                4_000,
+                (250, 1000),
+                6,
+                500,
+                2,
+                3,
+                False,
+                10_000,
+                5_000,
+                1,
+            )
         return cls(
-            8, 2, 32, 10, 2, 4, 100_000, 20_000, (250, 500, 1000, 2000), 20, 1000, 4, 6, True
+            8,
+            2,
+            32,
+            10,
+            2,
+            4,
+            100_000,
+            20_000,
+            (250, 500, 1000, 2000),
+            20,
+            1000,
+            4,
+            6,
+            True,
+            30_000,
+            10_000,
+            2,
         )
 
 

@@ -28,8 +28,12 @@ _DATA_CODES: Final = frozenset(
     }
 )
 # In a category above, but about where the statement ran, not what it carried: a write
-# sent to a read-only database or a follower.
-_STORE_CODES: Final = frozenset({"Neo.ClientError.Statement.AccessMode"})
+# sent to a read-only database or a follower; a node or relationship gone from under the
+# statement (deleted by a concurrent transaction, such as retention): the same records
+# can succeed on a retry.
+_STORE_CODES: Final = frozenset(
+    {"Neo.ClientError.Statement.AccessMode", "Neo.ClientError.Statement.EntityNotFound"}
+)
 
 
 def rejects_the_data(code: str | None) -> bool:

@@ -29,11 +29,10 @@ from shared.core.settings import Neo4jSettings
 from shared.mapping.graph_model import ENTITY_LABELS, RELATIONSHIP_TYPES, GraphEvent
 from shared.neo4j_store.error_codes import rejects_the_data
 from shared.neo4j_store.write_plan import (
-    association_rows,
     dedupe_events,
-    entity_rows,
     event_rows,
-    link_rows,
+    indexed_association_rows,
+    linked_entity_rows,
 )
 
 SCHEMA: Final[tuple[LiteralString, ...]] = (
@@ -44,6 +43,8 @@ SCHEMA: Final[tuple[LiteralString, ...]] = (
 )
 
 # `_batch` marks the nodes this transaction created, so only their entities are counted.
+# Their element ids come back with their ids: the next query finds each by element id
+# (a direct store read) instead of looking its id up in the constraint's index again.
 _CREATE_EVENTS: Final = """
 UNWIND $events AS e
 MERGE (ev:Event {id: e.id})
@@ -51,14 +52,22 @@ ON CREATE SET ev += e.props, ev.time = datetime(e.time), ev.received_at = dateti
               ev._batch = $batch
 WITH ev WHERE ev._batch = $batch
 REMOVE ev._batch
-RETURN collect(ev.id) AS ids
+RETURN collect([ev.id, elementId(ev)]) AS created
 """
 
+# One query for the rest of the batch, with each entity node in hand once it is merged.
 # Counters add the batch's aggregate; times keep min/max; each attribute keeps the value
 # of the highest-ranked event that carried it. All three commute, so batches may land in
-# any order and the graph comes out the same. Times arrive as ISO-8601 text and become
+# any order and the graph comes out the same. Only the attributes whose rank is higher
+# than the stored one are written (FOREACH over the filtered list): a hot entity seen
+# again writes its counters and nothing else. Times arrive as ISO-8601 text and become
 # datetimes in the server: the driver's pure-Python datetime encoding cost more client CPU
 # than everything else in the write together.
+# The relationships from the events are created from the entity node in hand and the
+# event node found by element id. The associations then take both ends from the list of
+# merged entities, by position (rows and list both in key order): no lookup at all.
+# Entities are merged in key order and events were in id order, so concurrent batches
+# take their locks in one order.
 _UPSERT_ENTITIES: Final = """
 UNWIND $entities AS u
 WITH u, datetime(u.first_seen) AS first_seen, datetime(u.last_seen) AS last_seen
@@ -69,34 +78,24 @@ SET n:$(u.labels),
     n.event_count = n.event_count + u.count,
     n.first_seen = CASE WHEN first_seen < n.first_seen THEN first_seen ELSE n.first_seen END,
     n.last_seen = CASE WHEN last_seen > n.last_seen THEN last_seen ELSE n.last_seen END
+FOREACH (a IN [a IN u.attrs WHERE coalesce(n['_rank_' + a.name], '') < a.rank] |
+  SET n[a.name] = a.value, n['_rank_' + a.name] = a.rank)
 WITH n, u
-UNWIND u.attrs AS a
-WITH n, a, coalesce(n['_rank_' + a.name], '') < a.rank AS newer
-SET n[a.name] = CASE WHEN newer THEN a.value ELSE n[a.name] END,
-    n['_rank_' + a.name] = CASE WHEN newer THEN a.rank ELSE n['_rank_' + a.name] END
-"""
-
-_LINK: Final = """
-UNWIND $links AS l
-MATCH (ev:Event {id: l.event_id})
-MATCH (n:Entity {key: l.key})
-CREATE (ev)-[:$(l.rel)]->(n)
-"""
-
-# Entity to entity, from the class's schema associations; the counters follow the
-# entities' rules (added only for new events, min/max times), so replays change nothing.
-_ASSOCIATE: Final = """
+CALL (n, u) {
+  UNWIND u.links AS l
+  MATCH (ev) WHERE elementId(ev) = l.event
+  CREATE (ev)-[:$(l.rel)]->(n)
+}
+WITH n, u ORDER BY u.key
+WITH collect(n) AS nodes
 UNWIND $pairs AS p
-MATCH (a:Entity {key: p.a})
-MATCH (b:Entity {key: p.b})
+WITH nodes[p.a] AS a, nodes[p.b] AS b, p, datetime(p.first_seen) AS first_seen,
+     datetime(p.last_seen) AS last_seen
 MERGE (a)-[r:ASSOCIATED_WITH]->(b)
-ON CREATE SET r.event_count = 0, r.first_seen = datetime(p.first_seen),
-              r.last_seen = datetime(p.last_seen)
+ON CREATE SET r.event_count = 0, r.first_seen = first_seen, r.last_seen = last_seen
 SET r.event_count = r.event_count + p.count,
-    r.first_seen = CASE WHEN datetime(p.first_seen) < r.first_seen THEN datetime(p.first_seen)
-                   ELSE r.first_seen END,
-    r.last_seen = CASE WHEN datetime(p.last_seen) > r.last_seen THEN datetime(p.last_seen)
-                  ELSE r.last_seen END
+    r.first_seen = CASE WHEN first_seen < r.first_seen THEN first_seen ELSE r.first_seen END,
+    r.last_seen = CASE WHEN last_seen > r.last_seen THEN last_seen ELSE r.last_seen END
 """
 
 _EXISTING_IDS: Final = """
@@ -329,17 +328,16 @@ async def _write_batch(tx: AsyncManagedTransaction, events: list[GraphEvent]) ->
     # transient failure, and the rolled-back attempt must not be mistaken for this one.
     batch = str(uuid.uuid4())
     result = await tx.run(_CREATE_EVENTS, events=event_rows(events), batch=batch)
-    # One record holding every id: streaming a record per event cost more than the write.
+    # One record holding every new event: streaming a record per event cost more than
+    # the write.
     record = await result.single(strict=True)
-    new_ids = set(record["ids"])
-    new_events = [e for e in events if e.id in new_ids]
+    created: dict[str, str] = dict(record["created"])
+    new_events = [e for e in events if e.id in created]
     if new_events:
-        await (await tx.run(_UPSERT_ENTITIES, entities=entity_rows(new_events))).consume()
-        await (await tx.run(_LINK, links=link_rows(new_events))).consume()
-        pairs = association_rows(new_events)
-        if pairs:
-            await (await tx.run(_ASSOCIATE, pairs=pairs)).consume()
-    return new_ids
+        entities = linked_entity_rows(new_events, created)
+        pairs = indexed_association_rows(new_events, entities)
+        await (await tx.run(_UPSERT_ENTITIES, entities=entities, pairs=pairs)).consume()
+    return set(created)
 
 
 def encode_cursor(time: datetime, event_id: str) -> str:

@@ -6,7 +6,7 @@ Times travel as ISO-8601 text; the queries turn them into datetimes in the serve
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -118,3 +118,35 @@ def association_rows(new_events: Sequence[GraphEvent]) -> list[dict[str, Any]]:
         }
         for (a, b), (count, first, last) in sorted(pairs.items())
     ]
+
+
+def linked_entity_rows(
+    new_events: Sequence[GraphEvent], event_nodes: Mapping[str, str]
+) -> list[dict[str, Any]]:
+    """`entity_rows`, each with the relationships the new events make to it: the element
+    id of the event node (`event_nodes`: event id -> element id, as the event write
+    returned them) and the type. The write creates them from the entity node in hand."""
+    rows = entity_rows(new_events)
+    by_key: dict[str, list[dict[str, str]]] = {row["key"]: [] for row in rows}
+    for event in new_events:
+        node = event_nodes[event.id]
+        for link in event.links:
+            by_key[link.entity.key].append({"event": node, "rel": link.rel})
+    for row in rows:
+        row["links"] = by_key[row["key"]]
+    return rows
+
+
+def indexed_association_rows(
+    new_events: Sequence[GraphEvent], entities: Sequence[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """`association_rows` with each end given as its position in `entities` (sorted by
+    key, as `entity_rows` returns them): the write holds those nodes in that order."""
+    position = {row["key"]: i for i, row in enumerate(entities)}
+    rows = association_rows(new_events)
+    for row in rows:
+        for end in ("a", "b"):
+            if row[end] not in position:
+                raise ValueError(f"associated entity {row[end]!r} is not linked by its event")
+            row[end] = position[row[end]]
+    return rows

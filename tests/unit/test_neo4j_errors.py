@@ -34,6 +34,7 @@ STORE = [
     "Neo.ClientError.Database.DatabaseNotFound",
     # Write sent with read access, or to a read-only database.
     "Neo.ClientError.Statement.AccessMode",
+    "Neo.ClientError.Statement.EntityNotFound",
     "Neo.ClientError.General.ForbiddenOnReadOnlyDatabase",
     "Neo.ClientError.Cluster.NotALeader",
     "Neo.ClientError.Transaction.TransactionTimedOutClientConfiguration",
