@@ -34,7 +34,7 @@ from graph_writer.retention_plan import (
 )
 from shared.core.logging_setup import configure_logging
 from shared.core.settings import Neo4jSettings, settings_or_exit
-from shared.neo4j_store.repository import create_driver
+from shared.neo4j_store.driver import create_driver
 from shared.neo4j_store.retention import (
     DELETE_ASSOCIATIONS,
     DELETE_ENTITIES,

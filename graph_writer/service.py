@@ -23,7 +23,8 @@ from graph_writer.settings import GraphWriterSettings
 from shared.core.errors import StoreUnavailable, StoreUntrusted
 from shared.kafka_io.security import connection_kwargs
 from shared.kafka_io.topics import TopicSetupError, ensure_topics
-from shared.neo4j_store.repository import GraphRepository, create_driver
+from shared.neo4j_store.driver import create_driver
+from shared.neo4j_store.repository import GraphRepository
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,8 @@ from ingest_api.routes import OPERATIONS, auth_policy, starlette_routes
 from ingest_api.settings import IngestApiSettings
 from ingest_api.state import AppState
 from shared.core.errors import StoreUnavailable, StoreUntrusted
-from shared.neo4j_store.repository import GraphRepository, create_driver
+from shared.neo4j_store.driver import create_driver
+from shared.neo4j_store.repository import GraphRepository
 
 log = logging.getLogger(__name__)
 

@@ -41,7 +41,7 @@ from ingest_api.schemas import (
 from ingest_api.state import AppState, app_state
 from shared.mapping.fields import decimal_int
 from shared.mapping.timeparse import TimeParseError, parse_event_time
-from shared.neo4j_store.repository import EventFilter
+from shared.neo4j_store.event_reads import EventFilter
 
 
 async def post_event(request: Request) -> FastJSONResponse:

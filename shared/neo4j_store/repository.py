@@ -1,4 +1,4 @@
-"""The Neo4j side: schema, the batched idempotent write, and the reads.
+"""The Neo4j repository: schema, the batched idempotent write, and the reads' I/O.
 
 Every query is a literal string; data only travels as parameters.
 """
@@ -6,17 +6,13 @@ Every query is a literal string; data only travels as parameters.
 from __future__ import annotations
 
 import asyncio
-import base64
-import json
-import ssl
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Final, LiteralString
 
 import neo4j
-from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction
+from neo4j import AsyncDriver, AsyncManagedTransaction
 from neo4j.exceptions import (
     AuthError,
     DriverError,
@@ -24,10 +20,20 @@ from neo4j.exceptions import (
     TransientError,
 )
 
-from shared.core.errors import BlueprintError, StoreUnavailable, StoreUntrusted
-from shared.core.settings import Neo4jSettings
+from shared.core.errors import BlueprintError, StoreUnavailable
 from shared.mapping.graph_model import ENTITY_LABELS, RELATIONSHIP_TYPES, GraphEvent
+from shared.neo4j_store.driver import store_error
 from shared.neo4j_store.error_codes import rejects_the_data
+from shared.neo4j_store.event_reads import (
+    GET_EVENT,
+    LIST_EVENTS,
+    EventFilter,
+    EventPage,
+    decode_cursor,
+    encode_cursor,
+    entity_out,
+    event_out,
+)
 from shared.neo4j_store.write_plan import (
     dedupe_events,
     event_rows,
@@ -103,33 +109,6 @@ MATCH (e:Event) WHERE e.id IN $ids
 RETURN collect(e.id) AS ids
 """
 
-_GET_EVENT: Final = """
-MATCH (ev:Event {id: $id})
-OPTIONAL MATCH (ev)-[r]->(n:Entity)
-WITH ev, r, n ORDER BY n.key, type(r)
-RETURN ev {.*} AS event,
-       [x IN collect(CASE WHEN n IS NULL THEN NULL ELSE {relationship: type(r), key: n.key,
-            type: n.type, labels: labels(n), properties: n {.*}} END) WHERE x IS NOT NULL] AS entities
-"""
-
-_LIST_EVENTS: Final = """
-CALL () {
-  MATCH (ev:Event) WHERE $entity IS NULL RETURN ev
-  UNION
-  MATCH (:Entity {key: $entity})<--(ev:Event) RETURN ev
-}
-WITH DISTINCT ev
-WHERE ($class_uid IS NULL OR ev.class_uid = $class_uid)
-  AND ($since IS NULL OR ev.time >= $since)
-  AND ($until IS NULL OR ev.time < $until)
-  AND ($after_time IS NULL OR ev.time < $after_time
-       OR (ev.time = $after_time AND ev.id < $after_id))
-RETURN ev {.*} AS event
-ORDER BY ev.time DESC, ev.id DESC
-LIMIT $limit
-"""
-
-
 # A read that fails for one of these cannot be served now but may be later. Any other
 # Neo4jError (a ClientError from the query itself) is a bug and stays one.
 _READ_UNAVAILABLE: Final = (DriverError, TransientError, AuthError, OSError)
@@ -147,39 +126,6 @@ class WriteResult:
     existing_ids: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True, slots=True)
-class EventFilter:
-    class_uid: int | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-    entity: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class EventPage:
-    items: list[dict[str, Any]]
-    next_cursor: str | None
-
-
-def create_driver(settings: Neo4jSettings) -> AsyncDriver:
-    """TLS comes from the URI (`bolt+s://`, `neo4j+s://`) or, for a private CA, from
-    NEO4J_TRUSTED_CA_FILE with a plain scheme: the driver accepts trust settings only there."""
-    tls: dict[str, Any] = {}
-    if settings.neo4j_trusted_ca_file is not None:
-        tls = {
-            "encrypted": True,
-            "trusted_certificates": neo4j.TrustCustomCAs(str(settings.neo4j_trusted_ca_file)),
-        }
-    return AsyncGraphDatabase.driver(
-        settings.neo4j_uri,
-        auth=(settings.neo4j_user, settings.neo4j_password.get_secret_value()),
-        max_connection_pool_size=settings.neo4j_max_pool_size,
-        connection_timeout=settings.neo4j_connect_timeout_s,
-        max_transaction_retry_time=settings.neo4j_tx_retry_s,
-        **tls,
-    )
-
-
 class GraphRepository:
     def __init__(self, driver: AsyncDriver, database: str) -> None:
         self._driver = driver
@@ -190,7 +136,7 @@ class GraphRepository:
         try:
             await self._driver.verify_connectivity()
         except (DriverError, Neo4jError, OSError) as exc:
-            raise _store_error("Neo4j unreachable", exc) from exc
+            raise store_error("Neo4j unreachable", exc) from exc
 
     async def ensure_schema(self) -> None:
         try:
@@ -198,7 +144,7 @@ class GraphRepository:
                 for statement in SCHEMA:
                     await (await session.run(statement)).consume()
         except (DriverError, Neo4jError, OSError) as exc:
-            raise _store_error("Neo4j schema setup failed", exc) from exc
+            raise store_error("Neo4j schema setup failed", exc) from exc
         self._schema_ready = True
 
     async def write_events(self, events: Sequence[GraphEvent]) -> WriteResult:
@@ -222,7 +168,7 @@ class GraphRepository:
                 ) from exc
             raise StoreUnavailable(f"Neo4j refused the write: {exc.code}") from exc
         except (DriverError, OSError) as exc:
-            raise _store_error("Neo4j write failed", exc) from exc
+            raise store_error("Neo4j write failed", exc) from exc
         existing = frozenset(e.id for e in unique if e.id not in new_ids)
         return WriteResult(len(new_ids), len(existing), existing)
 
@@ -243,17 +189,17 @@ class GraphRepository:
         return frozenset(record["ids"])
 
     async def get_event(self, event_id: str) -> dict[str, Any] | None:
-        records = await self._read(_GET_EVENT, id=event_id)
+        records = await self._read(GET_EVENT, id=event_id)
         if not records:
             return None
-        event = _event_out(records[0]["event"])
-        event["entities"] = [_entity_out(e) for e in records[0]["entities"]]
+        event = event_out(records[0]["event"])
+        event["entities"] = [entity_out(e) for e in records[0]["entities"]]
         return event
 
     async def list_events(self, filters: EventFilter, cursor: str | None, limit: int) -> EventPage:
         after_time, after_id = decode_cursor(cursor) if cursor else (None, None)
         records = await self._read(
-            _LIST_EVENTS,
+            LIST_EVENTS,
             class_uid=filters.class_uid,
             since=filters.since,
             until=filters.until,
@@ -262,7 +208,7 @@ class GraphRepository:
             after_id=after_id,
             limit=limit,
         )
-        items = [_event_out(r["event"]) for r in records]
+        items = [event_out(r["event"]) for r in records]
         next_cursor = None
         if len(records) == limit:
             last = records[-1]["event"]
@@ -298,31 +244,6 @@ def check_vocabulary(events: Sequence[GraphEvent]) -> None:
                 raise ValueError(f"entity label {label!r} is not in ENTITY_LABELS")
 
 
-def _store_error(what: str, exc: BaseException) -> StoreUnavailable:
-    """Only the exception class and, for TLS, the verifier's reason: driver messages can
-    carry addresses and server text that have no place in a client's error body."""
-    verify = _cert_verify_error(exc)
-    if verify is not None:
-        return StoreUntrusted(
-            f"{what}: the server's TLS certificate is not trusted ({verify.verify_message}); "
-            "set NEO4J_TRUSTED_CA_FILE to the CA that signed it, with a bolt:// or neo4j:// "
-            "NEO4J_URI"
-        )
-    return StoreUnavailable(f"{what}: {type(exc).__name__}")
-
-
-def _cert_verify_error(exc: BaseException) -> ssl.SSLCertVerificationError | None:
-    # The driver wraps it twice: ServiceUnavailable <- BoltSecurityError <- the ssl error.
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, ssl.SSLCertVerificationError):
-            return current
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return None
-
-
 async def _write_batch(tx: AsyncManagedTransaction, events: list[GraphEvent]) -> set[str]:
     # A fresh token per attempt: execute_write may run this function again after a
     # transient failure, and the rolled-back attempt must not be mistaken for this one.
@@ -338,38 +259,3 @@ async def _write_batch(tx: AsyncManagedTransaction, events: list[GraphEvent]) ->
         pairs = indexed_association_rows(new_events, entities)
         await (await tx.run(_UPSERT_ENTITIES, entities=entities, pairs=pairs)).consume()
     return set(created)
-
-
-def encode_cursor(time: datetime, event_id: str) -> str:
-    payload = json.dumps([time.isoformat(), event_id]).encode()
-    return base64.urlsafe_b64encode(payload).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
-    """Raises ValueError for anything that is not a cursor this service issued."""
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        time_text, event_id = json.loads(base64.urlsafe_b64decode(padded))
-        return datetime.fromisoformat(time_text), str(event_id)
-    except (ValueError, TypeError) as exc:
-        raise ValueError("invalid cursor") from exc
-
-
-def _plain(value: Any) -> Any:
-    if hasattr(value, "iso_format"):
-        return value.iso_format()
-    return value
-
-
-def _event_out(props: dict[str, Any]) -> dict[str, Any]:
-    out = {k: _plain(v) for k, v in props.items() if k != "raw"}
-    if "raw" in props:
-        out["event"] = json.loads(props["raw"])
-    return out
-
-
-def _entity_out(entity: dict[str, Any]) -> dict[str, Any]:
-    properties = {
-        k: _plain(v) for k, v in entity["properties"].items() if not k.startswith("_rank_")
-    }
-    return {**entity, "properties": properties}

@@ -11,7 +11,7 @@ from pydantic import SecretStr, ValidationError
 from ingest_api.settings import IngestApiSettings
 from shared.core.settings import KafkaSettings, Neo4jSettings
 from shared.kafka_io.security import connection_kwargs
-from shared.neo4j_store.repository import create_driver
+from shared.neo4j_store.driver import create_driver
 from tests.certs import ServerTls, issue_server_cert, make_ca
 
 
