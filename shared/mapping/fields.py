@@ -40,55 +40,6 @@ def int_value(value: object, loc: Loc, low: int, high: int) -> int:
     return number
 
 
-def required_int(obj: dict[str, Any], name: str, base: Loc, low: int, high: int) -> int:
-    if obj.get(name) is None:
-        raise InvalidEvent((*base, name), "field required")
-    return int_value(obj[name], (*base, name), low, high)
-
-
-def optional_int(obj: dict[str, Any], name: str, base: Loc, low: int, high: int) -> int | None:
-    value = obj.get(name)
-    return None if value is None else int_value(value, (*base, name), low, high)
-
-
-def optional_text(obj: dict[str, Any], name: str, base: Loc) -> str | None:
-    value = obj.get(name)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise InvalidEvent((*base, name), "must be a string")
-    text = str(value)
-    if len(text) > MAX_TEXT:
-        raise InvalidEvent((*base, name), f"must be at most {MAX_TEXT} characters")
-    return text
-
-
-def identifier(obj: dict[str, Any], name: str, base: Loc) -> str | None:
-    """A text field used to identify something: blank counts as absent."""
-    text = optional_text(obj, name, base)
-    if text is None:
-        return None
-    text = text.strip()
-    return text or None
-
-
-def as_object(value: object, loc: Loc) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise InvalidEvent(loc, "must be an object")
-    return value
-
-
-def as_list(value: object, loc: Loc) -> list[Any]:
-    if not isinstance(value, list):
-        raise InvalidEvent(loc, "must be a list")
-    return value
-
-
-def object_at(obj: dict[str, Any], name: str, base: Loc) -> dict[str, Any] | None:
-    value = obj.get(name)
-    return None if value is None else as_object(value, (*base, name))
-
-
 def scalar_at(obj: dict[str, Any], path: tuple[str, ...]) -> Scalar | None:
     """The scalar at `path`, or None when any step is missing or of another shape.
 
