@@ -30,7 +30,7 @@ from bench.stages_common import (
     pct,
 )
 from graph_writer.settings import GraphWriterSettings
-from shared.kafka_io.codec import EventRecord
+from ingest_api.intake import kafka_record
 from shared.mapping.graph_model import GraphEvent
 from shared.mapping.to_graph import to_graph_event
 
@@ -108,8 +108,11 @@ async def stage3(ctx: Context) -> StageResult:
     received = datetime.now(UTC)
     ids = [f"{ctx.run_id}-s3-{i:07d}" for i in range(total)]
     raw_events = list(generator.events(0, total))
-    records = [EventRecord(i, "ocsf", e, received) for i, e in zip(ids, raw_events, strict=True)]
-    graph_events = [to_graph_event(r.id, r.source_format, r.event, r.received_at) for r in records]
+    # The records ingest_api would write: each carries its mapped graph.
+    graph_events = [
+        to_graph_event(i, "ocsf", e, received) for i, e in zip(ids, raw_events, strict=True)
+    ]
+    records = [kafka_record(g, e) for g, e in zip(graph_events, raw_events, strict=True)]
     del raw_events
     await backends.create_topic(ctx.env, topic, 6)
     produce_s = await backends.produce_all(ctx.env, topic, backends.serialized(records))

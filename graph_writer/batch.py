@@ -9,9 +9,10 @@ from typing import TypeAlias
 from aiokafka.structs import ConsumerRecord
 
 from shared.core.errors import InvalidEvent
-from shared.kafka_io.codec import decode_record
+from shared.kafka_io.codec import EventRecord, decode_record
 from shared.mapping.graph_model import GraphEvent
-from shared.mapping.to_graph import to_graph_event
+from shared.mapping.graph_wire import graph_from_wire
+from shared.mapping.to_graph import stored_raw, to_graph_event
 from shared.neo4j_store.reject_isolation import Isolated
 
 Record: TypeAlias = ConsumerRecord
@@ -47,10 +48,17 @@ async def prepare(records: list[Record]) -> Batch:
         if index % _PREPARE_SLICE == _PREPARE_SLICE - 1:
             await asyncio.sleep(0)
         try:
-            env = decode_record(record.value)
-            event = to_graph_event(env.id, env.source_format, env.event, env.received_at)
+            event = graph_event(decode_record(record.value))
         except InvalidEvent as exc:
             undecodable.append((record, f"InvalidEvent: {exc}"))
         else:
             items.append(Item(record, event))
     return Batch(records, items, undecodable)
+
+
+def graph_event(record: EventRecord) -> GraphEvent:
+    """The graph the API mapped and answered for, else the event mapped here."""
+    if record.graph is None:
+        return to_graph_event(record.id, record.source_format, record.event, record.received_at)
+    raw = stored_raw(record.event)
+    return graph_from_wire(record.graph, record.id, record.source_format, record.received_at, raw)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +12,7 @@ from shared.core.errors import InvalidEvent
 from shared.kafka_io.codec import EncodedRecord, EventRecord
 from shared.mapping.envelope import Envelope, resolve_event_id
 from shared.mapping.graph_model import GraphEvent
+from shared.mapping.graph_wire import graph_to_wire
 from shared.mapping.to_graph import to_graph_event
 
 # Below Kafka's default message.max.bytes (1 MiB) with room for the record's framing.
@@ -56,11 +57,27 @@ def accept_item(
         graph_event = to_graph_event(event_id, envelope.source_format, envelope.event, received_at)
     except InvalidEvent as exc:
         return RejectedItem([{"loc": list(exc.loc), "msg": exc.msg}])
-    record = EventRecord(event_id, envelope.source_format, envelope.event, received_at)
+    record = kafka_record(graph_event, envelope.event)
     encoded = record.encode()
+    if len(encoded.value) > max_event_bytes:
+        # The mapped graph repeats much of the event; a large event goes without it, and
+        # graph_writer maps it, rather than the graph halving the largest event accepted.
+        record = replace(record, graph=None)
+        encoded = record.encode()
     if len(encoded.value) > max_event_bytes:
         # One oversized record would otherwise fail its Kafka send and open the breaker
         # for every client.
         detail = [{"loc": ["event"], "msg": f"event encodes to more than {max_event_bytes} bytes"}]
         return RejectedItem(detail, status=413)
     return AcceptedEvent(record, encoded, graph_event, resolved.named)
+
+
+def kafka_record(graph_event: GraphEvent, event: dict[str, Any] | str) -> EventRecord:
+    """The record for Kafka: the event as received, and the graph it was mapped to."""
+    return EventRecord(
+        graph_event.id,
+        graph_event.source_format,
+        event,
+        graph_event.received_at,
+        graph_to_wire(graph_event),
+    )

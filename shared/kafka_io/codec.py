@@ -24,6 +24,10 @@ class EventRecord:
     source_format: str
     event: dict[str, Any] | str
     received_at: datetime
+    # The event already mapped to its graph, as JSON-ready data the codec does not read.
+    # Optional, so a writer that predates it, or a record written without it, still works:
+    # the writer then maps `event` itself.
+    graph: dict[str, Any] | None = None
 
     def encode(self) -> EncodedRecord:
         return EncodedRecord(self.id.encode(), self.value())
@@ -32,15 +36,16 @@ class EventRecord:
         return self.id.encode()
 
     def value(self) -> bytes:
-        return orjson.dumps(
-            {
-                "schema_version": SCHEMA_VERSION,
-                "id": self.id,
-                "source_format": self.source_format,
-                "event": self.event,
-                "received_at": self.received_at.isoformat(),
-            }
-        )
+        data = {
+            "schema_version": SCHEMA_VERSION,
+            "id": self.id,
+            "source_format": self.source_format,
+            "event": self.event,
+            "received_at": self.received_at.isoformat(),
+        }
+        if self.graph is not None:
+            data["graph"] = self.graph
+        return orjson.dumps(data)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,4 +93,7 @@ def decode_record(value: bytes | None) -> EventRecord:
         raise InvalidEvent(("event",), "must be an object or a string")
     if received_at.tzinfo is None:
         raise InvalidEvent(("received_at",), "must carry a UTC offset")
-    return EventRecord(event_id, source_format, event, received_at)
+    graph = data.get("graph")
+    if graph is not None and not isinstance(graph, dict):
+        raise InvalidEvent(("graph",), "must be an object")
+    return EventRecord(event_id, source_format, event, received_at, graph)

@@ -17,7 +17,7 @@ from shared.mapping.formats.draft import OcsfDraft
 from shared.mapping.formats.syslog import parse_syslog
 from shared.mapping.formats.syslog_ocsf import syslog_to_ocsf
 from shared.mapping.graph_model import GraphEvent
-from shared.mapping.ocsf.mapper import ocsf_to_graph_event
+from shared.mapping.ocsf.mapper import ocsf_to_graph_event, raw_json
 
 
 def to_graph_event(
@@ -41,6 +41,15 @@ def to_graph_event(
     raise InvalidEvent(("source_format",), f"'{source_format}' is not supported")
 
 
+def stored_raw(event: dict[str, Any] | str) -> str:
+    """The `raw` property `to_graph_event` gives this event."""
+    if isinstance(event, str):
+        # A line is stored as a JSON string so readers decode `raw` the same way for
+        # every format.
+        return json.dumps(event, ensure_ascii=False)
+    return raw_json(event)
+
+
 def _from_draft(
     event_id: str, source_format: str, line: str, draft: OcsfDraft, received_at: datetime
 ) -> GraphEvent:
@@ -50,8 +59,7 @@ def _from_draft(
             draft.event,
             received_at,
             source_format,
-            # Stored as a JSON string so readers decode `raw` the same way for every format.
-            raw=json.dumps(line, ensure_ascii=False),
+            raw=stored_raw(line),
             extra_props=draft.extra_props,
         )
     except InvalidEvent as exc:

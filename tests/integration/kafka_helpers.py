@@ -8,7 +8,9 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from ingest_api.intake import kafka_record
 from shared.kafka_io.codec import EventRecord
+from shared.mapping.to_graph import to_graph_event
 
 
 async def create_topic(bootstrap: str, name: str, partitions: int) -> None:
@@ -20,8 +22,13 @@ async def create_topic(bootstrap: str, name: str, partitions: int) -> None:
         await admin.close()
 
 
-def record_for(event_id: str, event: dict[str, Any]) -> EventRecord:
-    return EventRecord(event_id, "ocsf", event, datetime.now(UTC))
+def record_for(event_id: str, event: dict[str, Any], *, mapped: bool = True) -> EventRecord:
+    """The record ingest_api writes; `mapped=False`: one without the mapped graph, as
+    an older ingest_api wrote, which graph_writer maps itself."""
+    received_at = datetime.now(UTC)
+    if not mapped:
+        return EventRecord(event_id, "ocsf", event, received_at)
+    return kafka_record(to_graph_event(event_id, "ocsf", event, received_at), event)
 
 
 async def produce(bootstrap: str, topic: str, records: list[EventRecord]) -> None:

@@ -95,3 +95,15 @@ def test_oversized_event_is_refused_before_it_reaches_kafka() -> None:
     assert outcome.status == 413
     assert outcome.detail[0]["loc"] == ["event"]
     assert isinstance(accept_item(item, None, NOW, max_event_bytes=30_000), AcceptedEvent)
+
+
+def test_an_event_too_large_to_carry_its_graph_goes_without_it() -> None:
+    item = {"event": {"class_uid": 1, "message": "x" * 20_000}}
+    small = accept_item({"event": {"class_uid": 1, "message": "x"}}, None, NOW)
+    large = accept_item(item, None, NOW, max_event_bytes=30_000)
+    assert isinstance(small, AcceptedEvent)
+    assert small.record.graph is not None
+    assert isinstance(large, AcceptedEvent)
+    assert large.record.graph is None
+    assert len(large.encoded.value) <= 30_000
+    assert large.graph_event.props["message"] == "x" * 20_000

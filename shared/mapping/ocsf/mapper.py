@@ -69,7 +69,7 @@ def ocsf_to_graph_event(
         received_at=received_at,
         source_format=source_format,
         props=props,
-        raw=raw if raw is not None else _raw(event, base),
+        raw=raw if raw is not None else raw_json(event, base),
         links=_links(mentions, entities),
         dropped=tuple(dict.fromkeys(read.dropped)),
         associations=_associations(mentions, class_info),
@@ -99,7 +99,8 @@ def _event_time(event: dict[str, Any], base: Loc, received_at: datetime, read: R
         raise InvalidEvent((*base, field), str(exc)) from None
 
 
-def _raw(event: dict[str, Any], base: Loc) -> str:
+def raw_json(event: dict[str, Any], base: Loc = ("event",)) -> str:
+    """The stored `raw` of an OCSF event: its JSON with sorted keys."""
     try:
         return orjson.dumps(event, option=orjson.OPT_SORT_KEYS).decode()
     except orjson.JSONEncodeError as exc:

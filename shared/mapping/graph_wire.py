@@ -1,0 +1,115 @@
+"""A GraphEvent as JSON-ready data, and back.
+
+ingest_api maps every event to validate it; the Kafka record carries that mapping so
+graph_writer stores exactly what the client was answered (its `dropped` list included)
+and spends no CPU mapping the event a second time. The raw event is not repeated here:
+the record holds it, and `stored_raw` rebuilds the stored text from it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Final
+
+from shared.core.errors import InvalidEvent
+from shared.mapping.graph_model import (
+    ENTITY_LABELS,
+    RELATIONSHIP_TYPES,
+    Entity,
+    GraphEvent,
+    Link,
+    Scalar,
+)
+
+WIRE_VERSION: Final = 1
+_LOC: Final = ("graph",)
+_SCALAR_TYPES: Final = frozenset({str, int, float, bool})
+
+
+def graph_to_wire(event: GraphEvent) -> dict[str, Any]:
+    """Each entity once, however many links name it."""
+    index: dict[str, int] = {}
+    entities: list[list[Any]] = []
+    links: list[list[Any]] = []
+    for link in event.links:
+        entity = link.entity
+        at = index.get(entity.key)
+        if at is None:
+            at = index[entity.key] = len(entities)
+            entities.append([entity.key, entity.type, entity.label, entity.attrs])
+        links.append([link.rel, at])
+    return {
+        "v": WIRE_VERSION,
+        "time": event.time.isoformat(),
+        "props": event.props,
+        "entities": entities,
+        "links": links,
+        "associations": [list(pair) for pair in event.associations],
+    }
+
+
+def graph_from_wire(
+    data: dict[str, Any], event_id: str, source_format: str, received_at: datetime, raw: str
+) -> GraphEvent:
+    """Raises InvalidEvent for anything `graph_to_wire` cannot have written."""
+    if data.get("v") != WIRE_VERSION:
+        raise InvalidEvent((*_LOC, "v"), f"unsupported graph version {data.get('v')!r}")
+    try:
+        time = datetime.fromisoformat(data["time"])
+        props = _scalars(data["props"], "props")
+        entities = [_entity(row) for row in data["entities"]]
+        links = tuple(Link(_rel(rel), entities[_index(at)]) for rel, at in data["links"])
+        associations = tuple((_text(a), _text(b)) for a, b in data["associations"])
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        raise InvalidEvent(_LOC, f"malformed graph: {exc!r}") from None
+    if time.tzinfo is None:
+        raise InvalidEvent((*_LOC, "time"), "must carry a UTC offset")
+    return GraphEvent(
+        id=event_id,
+        time=time,
+        received_at=received_at,
+        source_format=source_format,
+        props=props,
+        raw=raw,
+        links=links,
+        associations=associations,
+    )
+
+
+def _entity(row: Any) -> Entity:
+    key, type_, label, attrs = row
+    # Labels and relationship types become schema: a record from anywhere but this
+    # mapping must not add any (the write would refuse them too, but as a crash, not as
+    # one dead letter).
+    if label is not None and label not in ENTITY_LABELS:
+        raise ValueError(f"entity label {label!r} is not allowed")
+    return Entity(_text(key), _text(type_), label, _scalars(attrs, "attrs"))
+
+
+def _rel(value: Any) -> str:
+    if value not in RELATIONSHIP_TYPES:
+        raise ValueError(f"relationship type {value!r} is not allowed")
+    return str(value)
+
+
+def _index(value: Any) -> int:
+    # A negative position would silently name another entity of the event.
+    if not isinstance(value, int) or value < 0:
+        raise ValueError(f"bad entity position {value!r}")
+    return value
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {type(value).__name__}")
+    return value
+
+
+def _scalars(value: Any, what: str) -> dict[str, Scalar]:
+    if not isinstance(value, dict):
+        raise TypeError(f"{what} must be an object")
+    # JSON null, lists and objects are never what the mapping stores as a property.
+    for item in value.values():
+        if type(item) not in _SCALAR_TYPES:
+            raise TypeError(f"{what} holds a {type(item).__name__}")
+    return value
