@@ -29,13 +29,14 @@ from neo4j import AsyncDriver
 
 
 def _in_locked_chunks(
+    *,
     match: LiteralString,
     row: LiteralString,
-    rows: LiteralString,
     entities: LiteralString,
     delete: LiteralString,
 ) -> LiteralString:
-    """A pass that deletes up to $pass_limit of the `row`s `match` finds, in chunks of $batch.
+    """A pass that deletes up to $pass_limit of what `match` finds, in chunks of $batch;
+    `row` is the statement's name for one of them, and its plural for their list.
 
     Deleting a row (an event, an association) locks the entities it links, which the
     writers lock too, in key order (write_plan sorts them). Taken row by row, in whatever
@@ -45,6 +46,7 @@ def _in_locked_chunks(
     nothing behind), then deletes the chunk: the writers wait for it, or it for them, but
     neither holds what the other waits for.
     """
+    rows = row + "s"
     return f"""
 MATCH {match}
 WITH {row} LIMIT $pass_limit
@@ -68,21 +70,19 @@ RETURN max(size({rows})) AS matched,
 # Only events before the cutoff match, so a writer's new events are never touched. A
 # replay of a deleted event is created again, and the next run deletes it again.
 DELETE_EVENTS: Final[LiteralString] = _in_locked_chunks(
-    "(ev:Event) WHERE ev.time < $cutoff",
-    "ev",
-    "evs",
-    "OPTIONAL MATCH (ev)-->(n:Entity)",
-    "DETACH DELETE",
+    match="(ev:Event) WHERE ev.time < $cutoff",
+    row="ev",
+    entities="OPTIONAL MATCH (ev)-->(n:Entity)",
+    delete="DETACH DELETE",
 )
 
 # Entity-to-entity relationships (the schema's associations) carry their own last_seen;
 # one not seen within the window goes even when both entities stay.
 DELETE_ASSOCIATIONS: Final[LiteralString] = _in_locked_chunks(
-    "(:Entity)-[r]->(:Entity) WHERE r.last_seen < $cutoff",
-    "r",
-    "rels",
-    "UNWIND [startNode(r), endNode(r)] AS n",
-    "DELETE",
+    match="(:Entity)-[rel]->(:Entity) WHERE rel.last_seen < $cutoff",
+    row="rel",
+    entities="UNWIND [startNode(rel), endNode(rel)] AS n",
+    delete="DELETE",
 )
 
 # The outer MATCH reads without locks, so a writer may link the entity between it and the
