@@ -1,10 +1,10 @@
-"""One root error type; `retriable` tells the caller whether trying again can help."""
+"""The errors this project raises itself, under one root type."""
 
 from __future__ import annotations
 
 
 class BlueprintError(Exception):
-    retriable: bool = False
+    """The root of the errors this project raises itself."""
 
 
 class SettingsError(BlueprintError):
@@ -23,12 +23,8 @@ class InvalidEvent(BlueprintError):
 class StoreUnavailable(BlueprintError):
     """Neo4j could not be reached or refused the write for a reason that may pass."""
 
-    retriable = True
-
 
 class StoreUntrusted(StoreUnavailable):
     """Neo4j's TLS certificate failed verification: a configuration error, not an outage.
 
     Still a StoreUnavailable, so requests get the usual 503; at start-up it is fatal."""
-
-    retriable = False

@@ -27,55 +27,63 @@ from typing import Final, LiteralString
 
 from neo4j import AsyncDriver
 
-# Only events before the cutoff match, so a writer's new events are never touched. A
-# replay of a deleted event is created again, and the next run deletes it again.
-# Deleting an event's relationships locks its entities, which the writers lock too, in
-# key order (write_plan sorts them). Taken row by row, in whatever order the events come,
-# those locks deadlock with the writers on every hot entity. So one pass takes up to
-# $pass_limit events, and each inner transaction, one chunk of $batch of them, first
-# locks all the chunk's entities in key order (SET + REMOVE of a scratch property takes
-# the write lock and leaves nothing behind), then deletes the chunk: the writers wait
-# for it, or it for them, but neither holds what the other waits for.
-DELETE_EVENTS: Final[LiteralString] = """
-MATCH (ev:Event) WHERE ev.time < $cutoff
-WITH ev LIMIT $pass_limit
-WITH collect(ev) AS evs
-UNWIND range(0, size(evs) - 1, $batch) AS start
-CALL (evs, start) {
-  WITH evs[start..start + $batch] AS chunk
-  UNWIND chunk AS ev
-  OPTIONAL MATCH (ev)-->(n:Entity)
+
+def _in_locked_chunks(
+    *,
+    match: LiteralString,
+    row: LiteralString,
+    entities: LiteralString,
+    delete: LiteralString,
+) -> LiteralString:
+    """A pass that deletes up to $pass_limit of what `match` finds, in chunks of $batch;
+    `row` is the statement's name for one of them, and its plural for their list.
+
+    Deleting a row (an event, an association) locks the entities it links, which the
+    writers lock too, in key order (write_plan sorts them). Taken row by row, in whatever
+    order the rows come, those locks deadlock with the writers on every hot entity. So
+    each inner transaction first locks all its chunk's entities (`entities` binds each to
+    `n`) in key order (SET + REMOVE of a scratch property takes the write lock and leaves
+    nothing behind), then deletes the chunk: the writers wait for it, or it for them, but
+    neither holds what the other waits for.
+    """
+    rows = row + "s"
+    return f"""
+MATCH {match}
+WITH {row} LIMIT $pass_limit
+WITH collect({row}) AS {rows}
+UNWIND range(0, size({rows}) - 1, $batch) AS start
+CALL ({rows}, start) {{
+  WITH {rows}[start..start + $batch] AS chunk
+  UNWIND chunk AS {row}
+  {entities}
   WITH chunk, n ORDER BY n.key
   WITH chunk, collect(DISTINCT n) AS entities
   FOREACH (n IN entities | SET n._retention_lock = true REMOVE n._retention_lock)
-  FOREACH (ev IN chunk | DETACH DELETE ev)
-} IN TRANSACTIONS OF 1 ROWS ON ERROR CONTINUE REPORT STATUS AS s
-RETURN max(size(evs)) AS matched,
-       sum(CASE WHEN s.committed THEN 0 ELSE size(evs[start..start + $batch]) END) AS failed_rows,
+  FOREACH ({row} IN chunk | {delete} {row})
+}} IN TRANSACTIONS OF 1 ROWS ON ERROR CONTINUE REPORT STATUS AS s
+RETURN max(size({rows})) AS matched,
+       sum(CASE WHEN s.committed THEN 0 ELSE size({rows}[start..start + $batch]) END) AS failed_rows,
        head(collect(s.errorMessage)) AS error
 """
 
+
+# Only events before the cutoff match, so a writer's new events are never touched. A
+# replay of a deleted event is created again, and the next run deletes it again.
+DELETE_EVENTS: Final[LiteralString] = _in_locked_chunks(
+    match="(ev:Event) WHERE ev.time < $cutoff",
+    row="ev",
+    entities="OPTIONAL MATCH (ev)-->(n:Entity)",
+    delete="DETACH DELETE",
+)
+
 # Entity-to-entity relationships (the schema's associations) carry their own last_seen;
-# one not seen within the window goes even when both entities stay. Same chunking and
-# lock order as the events, for the same reason.
-DELETE_ASSOCIATIONS: Final[LiteralString] = """
-MATCH (:Entity)-[r]->(:Entity) WHERE r.last_seen < $cutoff
-WITH r LIMIT $pass_limit
-WITH collect(r) AS rels
-UNWIND range(0, size(rels) - 1, $batch) AS start
-CALL (rels, start) {
-  WITH rels[start..start + $batch] AS chunk
-  UNWIND chunk AS r
-  UNWIND [startNode(r), endNode(r)] AS n
-  WITH chunk, n ORDER BY n.key
-  WITH chunk, collect(DISTINCT n) AS entities
-  FOREACH (n IN entities | SET n._retention_lock = true REMOVE n._retention_lock)
-  FOREACH (r IN chunk | DELETE r)
-} IN TRANSACTIONS OF 1 ROWS ON ERROR CONTINUE REPORT STATUS AS s
-RETURN max(size(rels)) AS matched,
-       sum(CASE WHEN s.committed THEN 0 ELSE size(rels[start..start + $batch]) END) AS failed_rows,
-       head(collect(s.errorMessage)) AS error
-"""
+# one not seen within the window goes even when both entities stay.
+DELETE_ASSOCIATIONS: Final[LiteralString] = _in_locked_chunks(
+    match="(:Entity)-[rel]->(:Entity) WHERE rel.last_seen < $cutoff",
+    row="rel",
+    entities="UNWIND [startNode(rel), endNode(rel)] AS n",
+    delete="DELETE",
+)
 
 # The outer MATCH reads without locks, so a writer may link the entity between it and the
 # delete. SET + REMOVE of a scratch property takes the entity's write lock first (waiting

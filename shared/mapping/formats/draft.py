@@ -17,8 +17,9 @@ _BASENAME: Final = re.compile(r"[/\\]")
 
 @dataclass(frozen=True, slots=True)
 class OcsfDraft:
-    """An OCSF-shaped event, plus properties OCSF has no field for (they go on the Event
-    node under the fixed names the translator chose)."""
+    """An OCSF-shaped event (or the fields a syslog recogniser lays over one), plus
+    properties OCSF has no field for (they go on the Event node under the fixed names the
+    translator chose)."""
 
     event: dict[str, Any]
     extra_props: dict[str, Scalar] = field(default_factory=dict)

@@ -13,11 +13,9 @@ goes to `src_endpoint`: an address becomes an IP, a name (sshd with UseDNS, PAM'
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any, Final
 
-from shared.mapping.formats.draft import compact, host_or_ip, port_number
-from shared.mapping.graph_model import Scalar
+from shared.mapping.formats.draft import OcsfDraft, compact, host_or_ip, port_number
 from shared.mapping.placeholders import meaningful
 
 # OCSF Authentication (3002) activities.
@@ -70,12 +68,6 @@ _DNS_NAME: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,252}", re.ASCII)
 _LOGIND: Final = re.compile(r"\bNew session (\S+) of user (\S+?)\.?$", re.ASCII)
 
 
-@dataclass(frozen=True, slots=True)
-class Recognised:
-    fields: dict[str, Any]  # OCSF fields laid over the generic event
-    props: dict[str, Scalar] = field(default_factory=dict)  # facts OCSF has no field for
-
-
 def authentication(
     activity: int,
     success: bool | None,
@@ -109,7 +101,7 @@ def remote(host: str | None, port: str | None = None) -> dict[str, Any]:
     return compact(**end, port=port_number(port))
 
 
-def sshd_auth(msg: str) -> Recognised | None:
+def sshd_auth(msg: str) -> OcsfDraft | None:
     match = _SSHD_AUTH.search(msg)
     if match is None:
         return None
@@ -122,10 +114,10 @@ def sshd_auth(msg: str) -> Recognised | None:
         source=remote(source, port),
         detail="Invalid user" if invalid else None,
     )
-    return Recognised(fields, {"auth_method": method})
+    return OcsfDraft(fields, {"auth_method": method})
 
 
-def sshd_invalid_user(msg: str) -> Recognised | None:
+def sshd_invalid_user(msg: str) -> OcsfDraft | None:
     match = _SSHD_INVALID.search(msg)
     if match is None:
         return None
@@ -138,10 +130,10 @@ def sshd_invalid_user(msg: str) -> Recognised | None:
         fields = authentication(
             LOGON, False, user=name, source=remote(source, port), detail="Invalid user"
         )
-    return Recognised(fields)
+    return OcsfDraft(fields)
 
 
-def sshd_closed(msg: str) -> Recognised | None:
+def sshd_closed(msg: str) -> OcsfDraft | None:
     match = _SSHD_CLOSED.search(msg)
     if match is None:
         return None
@@ -149,27 +141,27 @@ def sshd_closed(msg: str) -> Recognised | None:
     if meaningful(name) is None:
         # No account: only the network connection ended (OCSF Network Activity, Close).
         end = remote(source, port)
-        return Recognised({"class_uid": 4001, "category_uid": 4, "activity_id": 2, **_src(end)})
+        return OcsfDraft({"class_uid": 4001, "category_uid": 4, "activity_id": 2, **_src(end)})
     # "authenticating"/"invalid" user: the client left before logging on.
     activity, detail = (OTHER, f"Closed before log-on ({stage} user)") if stage else (LOGOFF, None)
-    return Recognised(
+    return OcsfDraft(
         authentication(activity, None, user=name, source=remote(source, port), detail=detail)
     )
 
 
-def sshd_other(msg: str) -> Recognised | None:
+def sshd_other(msg: str) -> OcsfDraft | None:
     who = _SSHD_FOR_FROM.search(msg)
     if who is not None:
-        return Recognised(compact(user=_user(who[1]), src_endpoint=remote(who[2], who[3])))
+        return OcsfDraft(compact(user=_user(who[1]), src_endpoint=remote(who[2], who[3])))
     user, peer = _SSHD_USER.search(msg), _SSHD_PEER.search(msg)
     source = remote(peer[1], peer[2]) if peer is not None else {}
     if not source.get("ip"):  # a DNS name here is more likely a word than a host
         source = {}
     fields = compact(user=_user(user[1] if user else None), src_endpoint=source)
-    return Recognised(fields) if fields else None
+    return OcsfDraft(fields) if fields else None
 
 
-def pam_auth_failure(msg: str) -> Recognised | None:
+def pam_auth_failure(msg: str) -> OcsfDraft | None:
     match = _PAM_AUTH.search(msg)
     if match is None:
         return None
@@ -185,20 +177,20 @@ def pam_auth_failure(msg: str) -> Recognised | None:
         source=remote(values.get("rhost")),
         detail="authentication failure",
     )
-    return Recognised(fields, compact(pam_service=match[1]))
+    return OcsfDraft(fields, compact(pam_service=match[1]))
 
 
-def pam_session(msg: str) -> Recognised | None:
+def pam_session(msg: str) -> OcsfDraft | None:
     match = _PAM_SESSION.search(msg)
     if match is None:
         return None
     service, verb, user, by = match.groups()
     activity = LOGON if verb == "opened" else LOGOFF
     fields = authentication(activity, True, user=user, actor=by)
-    return Recognised(fields, {"pam_service": service})
+    return OcsfDraft(fields, {"pam_service": service})
 
 
-def su(msg: str) -> Recognised | None:
+def su(msg: str) -> OcsfDraft | None:
     if (match := _SU_FOR_BY.search(msg)) is not None:
         success, target, invoker, tty = match[1] == "Successful", match[2], match[3], None
     elif (match := _SU_TO.search(msg)) is not None:
@@ -210,15 +202,15 @@ def su(msg: str) -> Recognised | None:
     else:
         return None
     fields = authentication(LOGON, success, user=target, actor=invoker)
-    return Recognised(fields, compact(tty=tty))
+    return OcsfDraft(fields, compact(tty=tty))
 
 
-def logind_new_session(msg: str) -> Recognised | None:
+def logind_new_session(msg: str) -> OcsfDraft | None:
     match = _LOGIND.search(msg.strip())
     if match is None:
         return None
     fields = authentication(LOGON, True, user=match[2])
-    return Recognised(fields, {"session": match[1]})
+    return OcsfDraft(fields, {"session": match[1]})
 
 
 def _user(name: str | None) -> dict[str, Any]:

@@ -61,10 +61,10 @@ def syslog_to_ocsf(message: SyslogMessage) -> OcsfDraft:
     found = recognise(message.app_name, message.msg)
     if found is not None:
         name, recognised = found
-        actor = {**event.get("actor", {}), **recognised.fields.get("actor", {})}
-        event.update(recognised.fields)
+        actor = {**event.get("actor", {}), **recognised.event.get("actor", {})}
+        event.update(recognised.event)
         event["actor"] = actor
-        props.update(recognised.props)
+        props.update(recognised.extra_props)
         props["syslog_recogniser"] = name
     else:
         event["observables"] = _address_observables(message.msg)

@@ -18,8 +18,7 @@ from typing import Final
 
 from shared.mapping.addresses import canonical_ip
 from shared.mapping.formats import syslog_auth as auth
-from shared.mapping.formats.draft import compact, port_number
-from shared.mapping.formats.syslog_auth import Recognised
+from shared.mapping.formats.draft import OcsfDraft, compact, port_number
 from shared.mapping.placeholders import meaningful
 
 _NETFILTER_FIELD: Final = re.compile(r"(?<!\S)([A-Z]+)=(\S*)", re.ASCII)
@@ -36,11 +35,11 @@ _ALLOW_WORDS: Final = re.compile(r"accept|allow|pass|-A\]", re.IGNORECASE)
 class Recogniser:
     name: str
     programs: re.Pattern[str] | None  # full match on the lower-cased program; None: any
-    read: Callable[[str], Recognised | None]
+    read: Callable[[str], OcsfDraft | None]
     samples: tuple[str, ...]  # messages (the text after the tag) it must read
 
 
-def recognise(app_name: str | None, msg: str) -> tuple[str, Recognised] | None:
+def recognise(app_name: str | None, msg: str) -> tuple[str, OcsfDraft] | None:
     """The first table entry that reads `msg`, with what it found."""
     program = app_name.lower() if app_name else None
     for entry in RECOGNISERS:
@@ -52,7 +51,7 @@ def recognise(app_name: str | None, msg: str) -> tuple[str, Recognised] | None:
     return None
 
 
-def sudo(msg: str) -> Recognised | None:
+def sudo(msg: str) -> OcsfDraft | None:
     invoker, separator, rest = msg.strip().partition(" : ")
     command_at = rest.find("COMMAND=")
     if not separator or not invoker or " " in invoker or command_at < 0:
@@ -81,10 +80,10 @@ def sudo(msg: str) -> Recognised | None:
         actor={"user": {"name": actor}},
         process=compact(cmd_line=command, user={"name": target}),
     )
-    return Recognised(found, compact(tty=fields.get("TTY"), cwd=fields.get("PWD")))
+    return OcsfDraft(found, compact(tty=fields.get("TTY"), cwd=fields.get("PWD")))
 
 
-def netfilter(msg: str) -> Recognised | None:
+def netfilter(msg: str) -> OcsfDraft | None:
     if "SRC=" not in msg or "DST=" not in msg:
         return None
     start = _NETFILTER_START.search(msg)
@@ -113,7 +112,7 @@ def netfilter(msg: str) -> Recognised | None:
     props = compact(
         log_prefix=prefix, in_interface=fields.get("IN"), out_interface=fields.get("OUT")
     )
-    return Recognised(found, props)
+    return OcsfDraft(found, props)
 
 
 _SSHD: Final = re.compile(r"sshd(?:-session|-auth)?")

@@ -57,14 +57,8 @@ def user(obj: dict[str, Any], loc: Loc, ctx: Context) -> Iterator[Entity]:
     domain, email = read.text(obj, "domain", loc), read.text(obj, "email_addr", loc)
     key = keys.user(uid, name, domain, email)
     if key is not None:
-        found = attrs(
-            uid=uid,
-            name=name,
-            domain=domain,
-            email_addr=email,
-            full_name=read.text(obj, "full_name", loc),
-            user_type=read.text(obj, "type", loc),
-        )
+        found = attrs(uid=uid, name=name, domain=domain, email_addr=email)
+        found.update(read.texts(obj, loc, full_name="full_name", user_type="type"))
         yield Entity(key, "User", "User", found)
     if email is None and name is not None and "@" in name:
         # Okta, Entra ID and Google name users by their address: that is an address too.
@@ -116,14 +110,8 @@ def host(obj: dict[str, Any], loc: Loc, ctx: Context) -> Iterator[Entity]:
     uid, instance_uid = read.text(obj, "uid", loc), read.text(obj, "instance_uid", loc)
     key = keys.host(uid, instance_uid, hostname, name)
     if key is not None:
-        found = attrs(
-            uid=uid,
-            instance_uid=instance_uid,
-            hostname=hostname,
-            name=name,
-            ip=ip,
-            mac=read.text(obj, "mac", loc),
-        )
+        found = attrs(uid=uid, instance_uid=instance_uid, hostname=hostname, name=name, ip=ip)
+        found.update(read.texts(obj, loc, mac="mac"))
         yield Entity(key, "Host", "Host", found)
 
 
@@ -197,13 +185,9 @@ def resource(obj: dict[str, Any], loc: Loc, ctx: Context) -> Iterator[Entity]:
     uid, name, kind = _uid_name_type(obj, loc, read)
     key = keys.resource(uid, kind, name)
     if key is not None:
-        region = read.text(obj, "region", loc)
-        yield Entity(
-            key,
-            "Resource",
-            "Resource",
-            attrs(uid=uid, name=name, resource_type=kind, region=region),
-        )
+        found = attrs(uid=uid, name=name, resource_type=kind)
+        found.update(read.texts(obj, loc, region="region"))
+        yield Entity(key, "Resource", "Resource", found)
     ip = read.ip(obj, "ip", loc)
     if ip is not None:
         yield ip_entity(ip)

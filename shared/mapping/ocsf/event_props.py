@@ -14,48 +14,49 @@ from shared.mapping.graph_model import Scalar
 from shared.mapping.ocsf.reader import Reader
 from shared.mapping.placeholders import is_placeholder
 
-# Event property name <- OCSF path.
-_PROPERTIES: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
-    ("source_uid", ("metadata", "uid")),
-    ("vendor", ("metadata", "product", "vendor_name")),
-    ("product_version", ("metadata", "product", "version")),
-    ("event_code", ("metadata", "event_code")),
-    ("activity_name", ("activity_name",)),
-    ("class_name", ("class_name",)),
-    ("status_detail", ("status_detail",)),
-    ("action", ("action",)),
-    ("disposition", ("disposition",)),
-    ("src_port", ("src_endpoint", "port")),
-    ("dst_port", ("dst_endpoint", "port")),
-    ("protocol", ("connection_info", "protocol_name")),
-    ("direction", ("connection_info", "direction")),
-    ("bytes_in", ("traffic", "bytes_in")),
-    ("bytes_out", ("traffic", "bytes_out")),
-    ("logon_type", ("logon_type",)),
-    ("auth_protocol", ("auth_protocol",)),
-    ("service", ("service", "name")),
-    ("http_method", ("http_request", "http_method")),
-    ("user_agent", ("http_request", "user_agent")),
-    ("http_status", ("http_response", "code")),
-    ("dns_query_type", ("query", "type")),
-    ("dns_rcode", ("rcode",)),
-    ("api_operation", ("api", "operation")),
-    ("api_service", ("api", "service", "name")),
-    ("cloud_provider", ("cloud", "provider")),
-    ("cloud_region", ("cloud", "region")),
-    ("cloud_account", ("cloud", "account", "uid")),
-    ("finding_title", ("finding_info", "title")),
-    ("finding_uid", ("finding_info", "uid")),
-    ("finding_title", ("finding", "title")),  # OCSF 1.0
-    ("finding_uid", ("finding", "uid")),  # OCSF 1.0
-    ("email_subject", ("email", "subject")),
-    ("cmd_line", ("process", "cmd_line")),
+# Event property name <- OCSF path, dotted; where a name has two paths, the first present wins.
+_PROPERTIES: Final[tuple[tuple[str, str], ...]] = (
+    ("source_uid", "metadata.uid"),
+    ("vendor", "metadata.product.vendor_name"),
+    ("product_version", "metadata.product.version"),
+    ("event_code", "metadata.event_code"),
+    ("activity_name", "activity_name"),
+    ("class_name", "class_name"),
+    ("status_detail", "status_detail"),
+    ("action", "action"),
+    ("disposition", "disposition"),
+    ("src_port", "src_endpoint.port"),
+    ("dst_port", "dst_endpoint.port"),
+    ("protocol", "connection_info.protocol_name"),
+    ("direction", "connection_info.direction"),
+    ("bytes_in", "traffic.bytes_in"),
+    ("bytes_out", "traffic.bytes_out"),
+    ("logon_type", "logon_type"),
+    ("auth_protocol", "auth_protocol"),
+    ("service", "service.name"),
+    ("http_method", "http_request.http_method"),
+    ("user_agent", "http_request.user_agent"),
+    ("http_status", "http_response.code"),
+    ("dns_query_type", "query.type"),
+    ("dns_rcode", "rcode"),
+    ("api_operation", "api.operation"),
+    ("api_service", "api.service.name"),
+    ("cloud_provider", "cloud.provider"),
+    ("cloud_region", "cloud.region"),
+    ("cloud_account", "cloud.account.uid"),
+    ("finding_title", "finding_info.title"),
+    ("finding_uid", "finding_info.uid"),
+    ("finding_title", "finding.title"),  # OCSF 1.0
+    ("finding_uid", "finding.uid"),  # OCSF 1.0
+    ("email_subject", "email.subject"),
+    ("cmd_line", "process.cmd_line"),
 )
 
+_STEPS: Final = tuple((name, tuple(path.split("."))) for name, path in _PROPERTIES)
 # Most roots are absent from any one event: look only at the roots present.
 _PROPERTIES_BY_ROOT: Final = {
-    root: tuple(entry for entry in _PROPERTIES if entry[1][0] == root)
-    for root in dict.fromkeys(path[0] for _, path in _PROPERTIES)
+    root: tuple(entry for entry in _STEPS if entry[1][0] == root)
+    for root in dict.fromkeys(steps[0] for _, steps in _STEPS)
 }
 
 

@@ -49,6 +49,15 @@ class Reader:
         """A text field, stripped; placeholders and blanks read as absent."""
         return self.text_value(obj.get(name), (*loc, name))
 
+    def texts(self, obj: dict[str, Any], loc: Loc, **fields: str) -> dict[str, str]:
+        """The text fields present, each under its new name: `texts(obj, loc, kind="type")`."""
+        found: dict[str, str] = {}
+        for new_name, name in fields.items():
+            text = self.text(obj, name, loc)
+            if text is not None:
+                found[new_name] = text
+        return found
+
     def text_value(self, value: object, loc: Loc) -> str | None:
         if value is None:
             return None

@@ -71,16 +71,20 @@ class Mention:
 
 class SchemaWalk:
     """Appends to a list rather than yielding: a generator per nesting level cost more
-    than the mapping itself."""
+    than the mapping itself. One walk per event: the list is its own rather than a
+    parameter of every level, and a path's length is its depth."""
+
+    __slots__ = ("_ctx", "_found", "_version")
 
     def __init__(self, version: SchemaVersion, ctx: Context) -> None:
         self._version = version
         self._ctx = ctx
+        self._found: list[Mention] = []
 
     def event(self, event: dict[str, Any]) -> list[Mention]:
-        found: list[Mention] = []
-        self._members(event, None, (), ("event",), self._ctx, 0, found)
-        return found
+        self._found = []
+        self._members(event, None, (), ("event",), self._ctx)
+        return self._found
 
     def _members(
         self,
@@ -89,8 +93,6 @@ class SchemaWalk:
         path: tuple[str, ...],
         loc: Loc,
         ctx: Context,
-        depth: int,
-        found: list[Mention],
     ) -> None:
         consumed = CONSUMED.get(self._version.kind(owner) or "", _NOTHING) if owner else _NOTHING
         device = obj.get("device")
@@ -109,9 +111,9 @@ class SchemaWalk:
             child_path = (*path, name)
             if isinstance(value, list):
                 for item_loc, item in ctx.read.items(value, (*loc, name)):
-                    self._value(item, spec[0], child_path, item_loc, ctx, depth + 1, found)
+                    self._value(item, spec[0], child_path, item_loc, ctx)
             else:
-                self._value(value, spec[0], child_path, (*loc, name), ctx, depth + 1, found)
+                self._value(value, spec[0], child_path, (*loc, name), ctx)
 
     def _value(
         self,
@@ -120,22 +122,20 @@ class SchemaWalk:
         path: tuple[str, ...],
         loc: Loc,
         ctx: Context,
-        depth: int,
-        found: list[Mention],
     ) -> None:
-        if depth > MAX_DEPTH:
+        if len(path) > MAX_DEPTH:
             return
         kind = self._version.kind(type_name)
         if kind in ("ip", "email"):
             rel = relationship_for(path)
             for entity in self._scalar(kind, value, loc, ctx):
-                found.append(Mention(path, rel, entity))
+                self._found.append(Mention(path, rel, entity))
             return
         if kind == "url" and isinstance(value, str):
             # Some producers send the URL itself where OCSF has a url object.
             text = ctx.read.text_value(value, loc)
             for entity in values.url_entities(text) if text else ():
-                found.append(
+                self._found.append(
                     Mention(
                         path,
                         DERIVED.get(("url", entity.label or ""), relationship_for(path)),
@@ -149,15 +149,15 @@ class SchemaWalk:
         if kind == "observable":
             rel = relationship_for(path)
             for entity in observable_entities(obj, loc, ctx, self._version.observables):
-                found.append(Mention(path, rel, entity))
+                self._found.append(Mention(path, rel, entity))
             return
         builder = _BUILDERS.get(kind) if kind is not None else None
         if builder is not None:
             rel = relationship_for(path)
             for entity in builder(obj, loc, ctx):
                 named = DERIVED.get((kind or "", entity.label or ""), rel)
-                found.append(Mention(path, named, entity))
-        self._members(obj, type_name, path, loc, ctx, depth, found)
+                self._found.append(Mention(path, named, entity))
+        self._members(obj, type_name, path, loc, ctx)
 
     def _scalar(self, kind: str, value: object, loc: Loc, ctx: Context) -> list[Entity]:
         if kind == "ip":
