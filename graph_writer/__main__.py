@@ -8,6 +8,7 @@ import uvloop
 
 from graph_writer.service import run_service
 from graph_writer.settings import GraphWriterSettings
+from shared.core.collector import tune_for_throughput
 from shared.core.errors import StoreUntrusted
 from shared.core.logging_setup import configure_logging
 from shared.core.settings import settings_or_exit
@@ -16,6 +17,7 @@ from shared.core.settings import settings_or_exit
 def main() -> None:
     settings = settings_or_exit(GraphWriterSettings, "graph_writer")
     configure_logging(settings.log_level)
+    tune_for_throughput()
     try:
         code = uvloop.run(run_service(settings))
     except StoreUntrusted as exc:

@@ -14,6 +14,7 @@ from hypercorn.utils import LifespanFailureError
 
 from ingest_api.app import create_app
 from ingest_api.settings import IngestApiSettings
+from shared.core.collector import tune_for_throughput
 from shared.core.logging_setup import configure_logging
 from shared.core.settings import settings_or_exit
 
@@ -41,6 +42,7 @@ async def _serve(settings: IngestApiSettings) -> None:
 def main() -> None:
     settings = settings_or_exit(IngestApiSettings, "ingest_api")
     configure_logging(settings.log_level)
+    tune_for_throughput()
     try:
         uvloop.run(_serve(settings))
     except LifespanFailureError as exc:

@@ -209,6 +209,39 @@ def test_poison_record_goes_to_the_dlq_and_the_rest_is_written(
     )
 
 
+def test_records_with_and_without_their_graph_land_alike_and_a_forged_one_is_dead(
+    services: Services,
+    graph: Graph,
+    topic: str,
+    group: str,
+    writers: list[ServiceProcess],
+    tmp_path: Path,
+) -> None:
+    event = event_for(3)
+    forged = record_for("forged", event)
+    assert forged.graph is not None
+    forged.graph["entities"][0][2] = "Admin"  # a label outside the allowlist
+    records = [record_for("mapped", event), record_for("legacy", event, mapped=False), forged]
+    asyncio.run(create_topic(services.kafka_bootstrap, topic, partitions=1))
+    asyncio.run(produce(services.kafka_bootstrap, topic, records))
+    writers.append(start_writer(services, topic, group, tmp_path))
+
+    wait_for(lambda: event_count(graph) >= 2, 60, "the two good records")
+    links = graph.query(
+        "MATCH (e:Event)-[r]->(n:Entity) RETURN e.id AS id, type(r) AS rel, n.key AS key"
+    )
+    by_event: dict[str, set[tuple[str, str]]] = {}
+    for row in links:
+        by_event.setdefault(row["id"], set()).add((row["rel"], row["key"]))
+    assert sorted(by_event) == ["legacy", "mapped"]
+    assert by_event["legacy"] == by_event["mapped"]
+    assert len(by_event["mapped"]) == 2
+    assert graph.value("MATCH (n:Admin) RETURN count(n) AS c") == 0
+    dead = asyncio.run(read_all(services.kafka_bootstrap, f"{topic}-dlq", expected=1))
+    assert [r.key for r in dead] == [b"forged"]
+    assert b"'Admin' is not allowed" in dict(dead[0].headers)["dlq-error"]
+
+
 def test_neo4j_outage_stops_commits_and_the_writer_catches_up(
     services: Services,
     graph: Graph,
