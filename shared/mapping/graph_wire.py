@@ -24,6 +24,11 @@ from shared.mapping.graph_model import (
 WIRE_VERSION: Final = 1
 _LOC: Final = ("graph",)
 _SCALAR_TYPES: Final = frozenset({str, int, float, bool})
+# Properties the write sets itself: a graph that named them would overwrite an event's id
+# or time, or an entity's key and counters. The mapping never produces them, nor any name
+# starting with "_" (the write's own bookkeeping, such as `_rank_<attribute>`).
+_EVENT_OWN: Final = frozenset({"id", "time", "received_at", "raw"})
+_ENTITY_OWN: Final = frozenset({"key", "type", "event_count", "first_seen", "last_seen"})
 
 
 def graph_to_wire(event: GraphEvent) -> dict[str, Any]:
@@ -56,10 +61,11 @@ def graph_from_wire(
         raise InvalidEvent((*_LOC, "v"), f"unsupported graph version {data.get('v')!r}")
     try:
         time = datetime.fromisoformat(data["time"])
-        props = _scalars(data["props"], "props")
+        props = _scalars(data["props"], "props", _EVENT_OWN)
         entities = [_entity(row) for row in data["entities"]]
         links = tuple(Link(_rel(rel), entities[_index(at)]) for rel, at in data["links"])
         associations = tuple((_text(a), _text(b)) for a, b in data["associations"])
+        _check_ends(associations, entities)
     except (KeyError, TypeError, ValueError, IndexError) as exc:
         raise InvalidEvent(_LOC, f"malformed graph: {exc!r}") from None
     if time.tzinfo is None:
@@ -83,7 +89,7 @@ def _entity(row: Any) -> Entity:
     # one dead letter).
     if label is not None and label not in ENTITY_LABELS:
         raise ValueError(f"entity label {label!r} is not allowed")
-    return Entity(_text(key), _text(type_), label, _scalars(attrs, "attrs"))
+    return Entity(_text(key), _text(type_), label, _scalars(attrs, "attrs", _ENTITY_OWN))
 
 
 def _rel(value: Any) -> str:
@@ -105,11 +111,23 @@ def _text(value: Any) -> str:
     return value
 
 
-def _scalars(value: Any, what: str) -> dict[str, Scalar]:
+def _scalars(value: Any, what: str, reserved: frozenset[str]) -> dict[str, Scalar]:
     if not isinstance(value, dict):
         raise TypeError(f"{what} must be an object")
     # JSON null, lists and objects are never what the mapping stores as a property.
-    for item in value.values():
+    for name, item in value.items():
         if type(item) not in _SCALAR_TYPES:
             raise TypeError(f"{what} holds a {type(item).__name__}")
+        if name in reserved or name.startswith("_"):
+            raise ValueError(f"{what} names {name!r}, which the write sets itself")
     return value
+
+
+def _check_ends(associations: tuple[tuple[str, str], ...], entities: list[Entity]) -> None:
+    # The write places each end among the event's linked entities; one that is not there
+    # would fail the whole batch instead of this one record.
+    keys = {entity.key for entity in entities}
+    for pair in associations:
+        for end in pair:
+            if end not in keys:
+                raise ValueError(f"associated entity {end!r} is not one of the event's")

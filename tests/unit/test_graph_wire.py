@@ -95,6 +95,11 @@ def one_entity_wire() -> dict[str, Any]:
         (lambda w: w["links"][0].__setitem__(0, "OWNS"), "type 'OWNS' is not allowed"),
         (lambda w: w["entities"][0].__setitem__(3, {"name": [1]}), "malformed graph"),
         (lambda w: w.update(associations=[["a"]]), "malformed graph"),
+        (lambda w: w.update(associations=[["User:alice", "IP:1.2.3.4"]]), "not one of the"),
+        (lambda w: w["props"].__setitem__("id", "other"), "names 'id'"),
+        (lambda w: w["props"].__setitem__("_batch", 1), "names '_batch'"),
+        (lambda w: w["entities"][0][3].__setitem__("event_count", 9), "names 'event_count'"),
+        (lambda w: w["entities"][0][3].__setitem__("_rank_name", "z"), "names '_rank_name'"),
     ],
 )
 def test_a_graph_the_api_cannot_have_written_is_refused(spoil: Any, names: str) -> None:
