@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
@@ -79,3 +80,18 @@ class GraphEvent:
     def rank(self) -> str:
         """Total order over events (time, then id) that decides which attribute value wins."""
         return f"{self.time.strftime('%Y-%m-%dT%H:%M:%S.%f')}|{self.id}"
+
+
+def check_links(links: Iterable[Link]) -> None:
+    """Raise ValueError for a label or relationship type outside the allowlists.
+
+    The write sets them with `$(...)`, which takes any string, so every path to it checks
+    them: the mapping only produces allowlisted names, but a record from Kafka may carry
+    anything.
+    """
+    for link in links:
+        if link.rel not in RELATIONSHIP_TYPES:
+            raise ValueError(f"relationship type {link.rel!r} is not allowed (RELATIONSHIP_TYPES)")
+        label = link.entity.label
+        if label is not None and label not in ENTITY_LABELS:
+            raise ValueError(f"entity label {label!r} is not allowed (ENTITY_LABELS)")

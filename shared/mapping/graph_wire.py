@@ -13,12 +13,11 @@ from typing import Any, Final
 
 from shared.core.errors import InvalidEvent
 from shared.mapping.graph_model import (
-    ENTITY_LABELS,
-    RELATIONSHIP_TYPES,
     Entity,
     GraphEvent,
     Link,
     Scalar,
+    check_links,
 )
 
 WIRE_VERSION: Final = 1
@@ -63,9 +62,13 @@ def graph_from_wire(
         time = datetime.fromisoformat(data["time"])
         props = _scalars(data["props"], "props", _EVENT_OWN)
         entities = [_entity(row) for row in data["entities"]]
-        links = tuple(Link(_rel(rel), entities[_index(at)]) for rel, at in data["links"])
+        links = tuple(Link(_text(rel), entities[_index(at)]) for rel, at in data["links"])
+        # Labels and relationship types become schema: a record from anywhere but this
+        # mapping must not add any. The write would refuse them too, but by failing the
+        # whole batch rather than dead-lettering this one record.
+        check_links(links)
         associations = tuple((_text(a), _text(b)) for a, b in data["associations"])
-        _check_ends(associations, entities)
+        _check_ends(associations, links)
     except (KeyError, TypeError, ValueError, IndexError) as exc:
         raise InvalidEvent(_LOC, f"malformed graph: {exc!r}") from None
     if time.tzinfo is None:
@@ -84,18 +87,9 @@ def graph_from_wire(
 
 def _entity(row: Any) -> Entity:
     key, type_, label, attrs = row
-    # Labels and relationship types become schema: a record from anywhere but this
-    # mapping must not add any (the write would refuse them too, but as a crash, not as
-    # one dead letter).
-    if label is not None and label not in ENTITY_LABELS:
-        raise ValueError(f"entity label {label!r} is not allowed")
+    if label is not None:
+        label = _text(label)
     return Entity(_text(key), _text(type_), label, _scalars(attrs, "attrs", _ENTITY_OWN))
-
-
-def _rel(value: Any) -> str:
-    if value not in RELATIONSHIP_TYPES:
-        raise ValueError(f"relationship type {value!r} is not allowed")
-    return str(value)
 
 
 def _index(value: Any) -> int:
@@ -123,10 +117,10 @@ def _scalars(value: Any, what: str, reserved: frozenset[str]) -> dict[str, Scala
     return value
 
 
-def _check_ends(associations: tuple[tuple[str, str], ...], entities: list[Entity]) -> None:
+def _check_ends(associations: tuple[tuple[str, str], ...], links: tuple[Link, ...]) -> None:
     # The write places each end among the event's linked entities; one that is not there
     # would fail the whole batch instead of this one record.
-    keys = {entity.key for entity in entities}
+    keys = {link.entity.key for link in links}
     for pair in associations:
         for end in pair:
             if end not in keys:

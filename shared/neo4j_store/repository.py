@@ -21,7 +21,7 @@ from neo4j.exceptions import (
 )
 
 from shared.core.errors import BlueprintError, StoreUnavailable
-from shared.mapping.graph_model import ENTITY_LABELS, RELATIONSHIP_TYPES, GraphEvent
+from shared.mapping.graph_model import GraphEvent, check_links
 from shared.neo4j_store.driver import store_error
 from shared.neo4j_store.error_codes import rejects_the_data
 from shared.neo4j_store.event_reads import (
@@ -229,19 +229,11 @@ class GraphRepository:
 
 
 def check_vocabulary(events: Sequence[GraphEvent]) -> None:
-    """Refuse any label or relationship type outside the allowlists.
-
-    The write sets them with `$(...)`, which takes any string: the mapping only ever
-    produces allowlisted names, and this keeps a future mapping bug from reshaping the
-    schema. Raises ValueError, a programming error, before anything reaches Neo4j.
-    """
+    """Refuse any label or relationship type outside the allowlists before anything
+    reaches Neo4j: here a ValueError is a programming error, as a future mapping bug
+    must not reshape the schema."""
     for event in events:
-        for link in event.links:
-            if link.rel not in RELATIONSHIP_TYPES:
-                raise ValueError(f"relationship type {link.rel!r} is not in RELATIONSHIP_TYPES")
-            label = link.entity.label
-            if label is not None and label not in ENTITY_LABELS:
-                raise ValueError(f"entity label {label!r} is not in ENTITY_LABELS")
+        check_links(event.links)
 
 
 async def _write_batch(tx: AsyncManagedTransaction, events: list[GraphEvent]) -> set[str]:

@@ -96,6 +96,13 @@ def one_entity_wire() -> dict[str, Any]:
         (lambda w: w["entities"][0].__setitem__(3, {"name": [1]}), "malformed graph"),
         (lambda w: w.update(associations=[["a"]]), "malformed graph"),
         (lambda w: w.update(associations=[["User:alice", "IP:1.2.3.4"]]), "not one of the"),
+        (
+            lambda w: (
+                w["entities"].append(["IP:1.2.3.4", "IP", "IP", {}]),
+                w.update(associations=[["IP:1.2.3.4", "User:alice"]]),
+            ),
+            "not one of the",
+        ),
         (lambda w: w["props"].__setitem__("id", "other"), "names 'id'"),
         (lambda w: w["props"].__setitem__("_batch", 1), "names '_batch'"),
         (lambda w: w["entities"][0][3].__setitem__("event_count", 9), "names 'event_count'"),
