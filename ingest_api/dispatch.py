@@ -12,6 +12,7 @@ from neo4j.exceptions import Neo4jError
 from ingest_api import metrics
 from ingest_api.intake import AcceptedEvent
 from ingest_api.kafka_publisher import KafkaPublisher, KafkaUnavailable
+from ingest_api.stored_ids import StoredIdLookup
 from shared.core.errors import BlueprintError, StoreUnavailable
 from shared.neo4j_store.reject_isolation import write_isolating_rejects
 from shared.neo4j_store.repository import GraphRepository, WriteRejected, WriteResult
@@ -64,6 +65,7 @@ class EventDispatcher:
         self._repository = repository
         self._publisher = publisher
         self._fallback_enabled = fallback_enabled
+        self._stored_ids = StoredIdLookup(repository.existing_event_ids, DUPLICATE_LOOKUP_TIMEOUT_S)
 
     async def submit(self, events: Sequence[AcceptedEvent], request_id: str | None) -> Dispatched:
         """Return only when every event is durable or refused for good, with each outcome.
@@ -98,7 +100,7 @@ class EventDispatcher:
         if not named:
             return frozenset()
         try:
-            return await self._repository.existing_event_ids(named, DUPLICATE_LOOKUP_TIMEOUT_S)
+            return await self._stored_ids.stored(named)
         except StoreUnavailable as exc:
             log.warning("cannot tell re-sent events, answering duplicate null: %s", exc)
             return None

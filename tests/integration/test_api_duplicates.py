@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -95,3 +96,16 @@ def test_kafka_mode_without_neo4j_answers_duplicate_unknown(
         # A fresh id needs no lookup: it cannot have been stored before.
         assert _answer(client, {"event": {"class_uid": 1001}})["duplicate"] is False
     assert "cannot tell re-sent events" in caplog.text
+
+
+def test_kafka_mode_concurrent_posts_each_get_their_own_answer(
+    kafka_client: TestClient, graph: Graph
+) -> None:
+    # Concurrent lookups share Neo4j queries (ingest_api/stored_ids.py); each answer
+    # must still speak of its own event only.
+    stored = [f"conc-{i}" for i in range(0, 40, 4)]
+    graph.query("UNWIND $ids AS id CREATE (:Event {id: id})", ids=stored)
+    with kafka_client as client, ThreadPoolExecutor(max_workers=16) as pool:
+        ids = [f"conc-{i}" for i in range(40)]
+        answers = list(pool.map(lambda i: _answer(client, _envelope(i)), ids))
+    assert [(a["id"], a["duplicate"]) for a in answers] == [(i, i in stored) for i in ids]
