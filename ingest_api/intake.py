@@ -44,7 +44,9 @@ def accept_item(
     idempotency_key: str | None,
     received_at: datetime,
     max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+    carry_graph: bool = True,
 ) -> AcceptedEvent | RejectedItem:
+    """`carry_graph`: put the mapped graph in the Kafka record (needless without Kafka)."""
     try:
         envelope = Envelope.model_validate(item)
     except ValidationError as exc:
@@ -57,9 +59,9 @@ def accept_item(
         graph_event = to_graph_event(event_id, envelope.source_format, envelope.event, received_at)
     except InvalidEvent as exc:
         return RejectedItem([{"loc": list(exc.loc), "msg": exc.msg}])
-    record = kafka_record(graph_event, envelope.event)
+    record = kafka_record(graph_event, envelope.event, carry_graph)
     encoded = record.encode()
-    if len(encoded.value) > max_event_bytes:
+    if record.graph is not None and len(encoded.value) > max_event_bytes:
         # The mapped graph repeats much of the event; a large event goes without it, and
         # graph_writer maps it, rather than the graph halving the largest event accepted.
         record = replace(record, graph=None)
@@ -72,12 +74,14 @@ def accept_item(
     return AcceptedEvent(record, encoded, graph_event, resolved.named)
 
 
-def kafka_record(graph_event: GraphEvent, event: dict[str, Any] | str) -> EventRecord:
+def kafka_record(
+    graph_event: GraphEvent, event: dict[str, Any] | str, carry_graph: bool = True
+) -> EventRecord:
     """The record for Kafka: the event as received, and the graph it was mapped to."""
     return EventRecord(
         graph_event.id,
         graph_event.source_format,
         event,
         graph_event.received_at,
-        graph_to_wire(graph_event),
+        graph_to_wire(graph_event) if carry_graph else None,
     )

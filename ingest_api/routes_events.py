@@ -177,7 +177,7 @@ def _accept(
     violation = json_limit_violation(item, s.max_json_depth, s.max_string_length)
     if violation is not None:
         return RejectedItem([violation])
-    return accept_item(item, idempotency_key, received_at, s.max_event_bytes)
+    return accept_item(item, idempotency_key, received_at, s.max_event_bytes, s.use_kafka)
 
 
 async def _submit(request: Request, events: list[AcceptedEvent]) -> Dispatched:

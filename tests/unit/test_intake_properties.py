@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ingest_api.intake import AcceptedEvent, RejectedItem, accept_item
+from tests.samples import ocsf_authentication
 
 NOW = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -107,3 +108,15 @@ def test_an_event_too_large_to_carry_its_graph_goes_without_it() -> None:
     assert large.record.graph is None
     assert len(large.encoded.value) <= 30_000
     assert large.graph_event.props["message"] == "x" * 20_000
+
+
+def test_without_kafka_the_record_carries_no_graph_and_the_event_maps_the_same() -> None:
+    item = {"id": "no-kafka", "event": ocsf_authentication("u-1")}
+    with_graph = accept_item(item, None, NOW)
+    without = accept_item(item, None, NOW, carry_graph=False)
+    assert isinstance(with_graph, AcceptedEvent)
+    assert isinstance(without, AcceptedEvent)
+    assert with_graph.record.graph is not None
+    assert without.record.graph is None
+    assert b'"graph"' not in without.encoded.value
+    assert without.graph_event == with_graph.graph_event
