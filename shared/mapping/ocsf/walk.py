@@ -60,19 +60,27 @@ _NOTHING: Final[frozenset[str]] = frozenset()
 MAX_DEPTH: Final = 12
 
 
-# What the walk does with one attribute: the schema type it holds and that type's
-# entity kind (None for a container).
-Step = tuple[str, str | None]
+# What the walk does with one attribute: the schema type it holds, that type's entity
+# kind (None for a container) and the kind's builder, if it has one.
+Step = tuple[str, str | None, Builder | None]
 # The attributes the walk follows in an object of each type, per schema version: one
 # dict lookup per field instead of the schema's lookups, the NOT_WALKED and CONSUMED
 # checks and the kind resolution. Keyed by schema type names only, so bounded.
-_PLANS: dict[tuple[SchemaVersion, str | None], dict[str, Step]] = {}
+_PLANS: dict[SchemaVersion, dict[str | None, dict[str, Step]]] = {}
+
+
+def _plans(version: SchemaVersion) -> dict[str | None, dict[str, Step]]:
+    found = _PLANS.get(version)
+    if found is None:
+        found = _PLANS[version] = {}
+    return found
 
 
 def _plan(version: SchemaVersion, owner: str | None) -> dict[str, Step]:
-    found = _PLANS.get((version, owner))
+    plans = _plans(version)
+    found = plans.get(owner)
     if found is None:
-        found = _PLANS[(version, owner)] = _build_plan(version, owner)
+        found = plans[owner] = _build_plan(version, owner)
     return found
 
 
@@ -80,11 +88,12 @@ def _build_plan(version: SchemaVersion, owner: str | None) -> dict[str, Step]:
     consumed = CONSUMED.get(version.kind(owner) or "", _NOTHING) if owner else _NOTHING
     if owner is not None and not consumed and not version.has_overrides(owner):
         return _plan(version, None)  # most types: the same table as the event's top level
-    return {
-        name: (spec[0], version.kind(spec[0]))
-        for name, spec in version.attributes_of(owner).items()
-        if name not in NOT_WALKED and name not in consumed and spec[0] not in NOT_WALKED
-    }
+    plan: dict[str, Step] = {}
+    for name, spec in version.attributes_of(owner).items():
+        if name not in NOT_WALKED and name not in consumed and spec[0] not in NOT_WALKED:
+            kind = version.kind(spec[0])
+            plan[name] = (spec[0], kind, _BUILDERS.get(kind) if kind is not None else None)
+    return plan
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,10 +110,11 @@ class SchemaWalk:
     than the mapping itself. One walk per event: the list is its own rather than a
     parameter of every level, and a path's length is its depth."""
 
-    __slots__ = ("_ctx", "_found", "_version")
+    __slots__ = ("_ctx", "_found", "_plans", "_version")
 
     def __init__(self, version: SchemaVersion, ctx: Context) -> None:
         self._version = version
+        self._plans = _plans(version)
         self._ctx = ctx
         self._found: list[Mention] = []
 
@@ -127,7 +137,7 @@ class SchemaWalk:
             own = build.host_key(device, (*loc, "device"), ctx.read)
             if own is not None:
                 ctx = replace(ctx, device_key=own)
-        plan = _plan(self._version, owner)
+        plan = self._plans.get(owner) or _plan(self._version, owner)
         for name, value in obj.items():
             if value is None:
                 continue
@@ -151,7 +161,7 @@ class SchemaWalk:
     ) -> None:
         if len(path) > MAX_DEPTH:
             return
-        type_name, kind = step
+        type_name, kind, builder = step
         if kind == "ip" or kind == "email":
             rel = relationship_for(path)
             for entity in self._scalar(kind, value, loc, ctx):
@@ -177,7 +187,6 @@ class SchemaWalk:
             for entity in observable_entities(obj, loc, ctx, self._version.observables):
                 self._found.append(Mention(path, rel, entity))
             return
-        builder = _BUILDERS.get(kind) if kind is not None else None
         if builder is not None:
             rel = relationship_for(path)
             for entity in builder(obj, loc, ctx):
