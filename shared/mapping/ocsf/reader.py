@@ -39,6 +39,8 @@ def _hex_int(text: str) -> int | None:
 
 
 class Reader:
+    __slots__ = ("dropped",)
+
     def __init__(self) -> None:
         self.dropped: list[DroppedField] = []
 

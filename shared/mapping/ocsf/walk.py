@@ -11,8 +11,8 @@ pipeline, not the activity).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Any, Final
+from dataclasses import replace
+from typing import Any, Final, NamedTuple
 
 from shared.mapping.fields import Loc
 from shared.mapping.graph_model import Entity
@@ -96,9 +96,11 @@ def _build_plan(version: SchemaVersion, owner: str | None) -> dict[str, Step]:
     return plan
 
 
-@dataclass(frozen=True, slots=True)
-class Mention:
-    """One entity the event names, where (`path`, attribute names only) and as what."""
+class Mention(NamedTuple):
+    """One entity the event names, where (`path`, attribute names only) and as what.
+
+    A NamedTuple: several per event, and one is built in half the time of a frozen
+    dataclass; it never leaves the mapping."""
 
     path: tuple[str, ...]
     rel: str
