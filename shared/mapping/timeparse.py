@@ -20,6 +20,7 @@ _MAX_SECONDS = _MAX.timestamp()
 
 # `2024-03-14 10:00:00 UTC`: ISO 8601 but for the zone's name.
 _UTC_SUFFIX = re.compile(r"\s*(?:UTC|GMT|Z)$", re.IGNORECASE)
+_SUFFIX_ENDS = frozenset("CcTtZz")
 
 
 class TimeParseError(ValueError):
@@ -71,7 +72,9 @@ def _from_epoch(number: float) -> datetime:
 
 def _from_text(text: str) -> datetime:
     try:
-        parsed = datetime.fromisoformat(_UTC_SUFFIX.sub("+00:00", text))
+        # The suffix ends in C, T or Z: most times end in a digit, and skip the regex.
+        named_zone = text[-1:] in _SUFFIX_ENDS
+        parsed = datetime.fromisoformat(_UTC_SUFFIX.sub("+00:00", text) if named_zone else text)
     except ValueError:
         parsed = _rfc2822(text)
     if parsed.tzinfo is None:
