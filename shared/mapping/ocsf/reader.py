@@ -109,7 +109,14 @@ class Reader:
         return number
 
     def ip(self, obj: dict[str, Any], name: str, loc: Loc) -> str | None:
-        return self.ip_value(obj.get(name), (*loc, name))
+        # `ip_value(obj.get(name), (*loc, name))`, through `text`'s shortcut.
+        text = self.text(obj, name, loc)
+        if text is None:
+            return None
+        address = canonical_ip(text)
+        if address is None:
+            self.drop((*loc, name), "is not a valid IP address")
+        return address
 
     def ip_value(self, value: object, loc: Loc) -> str | None:
         """The address in canonical form; anything else that is not a placeholder is dropped."""
