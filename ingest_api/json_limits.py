@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any, TypeAlias
 
+import orjson
+
 # Long keys in an error path are cut: the path is echoed back to the client.
 _LOC_PART_MAX = 64
 
@@ -25,9 +27,22 @@ def json_limit_violation(
 
     Depth counts containers: `{}` is depth 1, `{"event": {}}` depth 2.
     """
-    if _fits(value, max_depth, max_string_length):
+    if _surely_fits(value, max_depth, max_string_length) or _fits(
+        value, max_depth, max_string_length
+    ):
         return None
     return _first_violation(value, max_depth, max_string_length)
+
+
+def _surely_fits(value: Any, max_depth: int, max_string_length: int) -> bool:
+    """A bound from the JSON text, in C: no string or key is longer than the whole text
+    (a character is at least one byte), and no container sits deeper than the number
+    of containers. True means the limits hold; False only means "walk it and see"."""
+    try:
+        text = orjson.dumps(value)
+    except orjson.JSONEncodeError:  # not JSON-ready data (an integer past 64 bits, say)
+        return False
+    return len(text) <= max_string_length and text.count(b"{") + text.count(b"[") <= max_depth
 
 
 def _fits(value: Any, max_depth: int, max_string_length: int) -> bool:

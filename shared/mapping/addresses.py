@@ -11,6 +11,11 @@ from shared.mapping.placeholders import is_placeholder
 # `10.0.0.5:443`, `[2001:db8::1]:443`, `[2001:db8::1]`: the address is group 1 or 2.
 _WITH_PORT = re.compile(r"(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}|\[([0-9A-Fa-f:.%\w]+)\](?::\d{1,5})?")
 
+# An IPv4 address already in canonical form (four decimal octets up to 255, no leading
+# zeros): exactly what `ipaddress` would give back unchanged, at a fraction of its cost.
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_CANONICAL_IPV4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
+
 
 # Parsing an address costs more than the rest of its entity, and a few addresses (servers,
 # scanners, gateways) recur in most events. Bounded, and a pure function of its argument.
@@ -25,6 +30,8 @@ def canonical_ip(text: str | None) -> str | None:
     if not text:
         return None
     candidate = text.strip()
+    if _CANONICAL_IPV4.fullmatch(candidate) is not None:
+        return None if is_placeholder(candidate) else candidate
     with_port = _WITH_PORT.fullmatch(candidate)
     if with_port is not None:
         candidate = with_port[1] or with_port[2]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Final
+from typing import Final
 
 from shared.core.errors import InvalidEvent
 from shared.mapping.graph_model import Scalar
@@ -40,7 +40,7 @@ def int_value(value: object, loc: Loc, low: int, high: int) -> int:
     return number
 
 
-def scalar_at(obj: dict[str, Any], path: tuple[str, ...]) -> Scalar | None:
+def scalar_at(obj: object, path: tuple[str, ...]) -> Scalar | None:
     """The scalar at `path`, or None when any step is missing or of another shape.
 
     Lenient on purpose: it feeds optional event properties, and the raw event keeps

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from shared.core.errors import InvalidEvent
+from shared.core.isotime import isoformat
 from shared.mapping.graph_model import (
     Entity,
     GraphEvent,
@@ -44,7 +45,7 @@ def graph_to_wire(event: GraphEvent) -> dict[str, Any]:
         links.append([link.rel, at])
     return {
         "v": WIRE_VERSION,
-        "time": event.time.isoformat(),
+        "time": isoformat(event.time),
         "props": event.props,
         "entities": entities,
         "links": links,

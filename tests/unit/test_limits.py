@@ -92,3 +92,11 @@ def test_fast_check_agrees_with_the_walk_that_reports_paths(
 ) -> None:
     fits = json_limits._fits(value, max_depth, max_string_length)
     assert fits == (json_limits._first_violation(value, max_depth, max_string_length) is None)
+
+
+@given(value=_json, max_depth=st.integers(1, 40), max_string_length=st.integers(0, 400))
+def test_the_bound_from_the_json_text_never_passes_what_the_walk_refuses(
+    value: object, max_depth: int, max_string_length: int
+) -> None:
+    if json_limits._surely_fits(value, max_depth, max_string_length):
+        assert json_limits._fits(value, max_depth, max_string_length)

@@ -101,17 +101,21 @@ def host(obj: dict[str, Any], loc: Loc, ctx: Context) -> Iterator[Entity]:
     if ip is not None:
         yield ip_entity(ip)
     hostname, name = read.text(obj, "hostname", loc), read.text(obj, "name", loc)
-    for text in (hostname, name):
-        address = canonical_ip(text)
+    # Each name parsed as an address once: it is an IP, or it is the host's name.
+    hostname_ip = None if hostname is None else canonical_ip(hostname)
+    name_ip = None if name is None else canonical_ip(name)
+    for address in (hostname_ip, name_ip):
         if address is not None and address != ip:
             yield ip_entity(address)
-    hostname = None if hostname is None or canonical_ip(hostname) else hostname
-    name = None if name is None or canonical_ip(name) else name
+    hostname = None if hostname_ip else hostname
+    name = None if name_ip else name
     uid, instance_uid = read.text(obj, "uid", loc), read.text(obj, "instance_uid", loc)
     key = keys.host(uid, instance_uid, hostname, name)
     if key is not None:
         found = attrs(uid=uid, instance_uid=instance_uid, hostname=hostname, name=name, ip=ip)
-        found.update(read.texts(obj, loc, mac="mac"))
+        mac = read.text(obj, "mac", loc)
+        if mac is not None:
+            found["mac"] = mac
         yield Entity(key, "Host", "Host", found)
 
 

@@ -12,7 +12,7 @@ from shared.core.errors import InvalidEvent
 from shared.mapping.fields import Loc, int_value, scalar_at
 from shared.mapping.graph_model import Scalar
 from shared.mapping.ocsf.reader import Reader
-from shared.mapping.placeholders import is_placeholder
+from shared.mapping.placeholders import is_placeholder_text
 
 # Event property name <- OCSF path, dotted; where a name has two paths, the first present wins.
 _PROPERTIES: Final[tuple[tuple[str, str], ...]] = (
@@ -53,9 +53,10 @@ _PROPERTIES: Final[tuple[tuple[str, str], ...]] = (
 )
 
 _STEPS: Final = tuple((name, tuple(path.split("."))) for name, path in _PROPERTIES)
-# Most roots are absent from any one event: look only at the roots present.
+# Most roots are absent from any one event: look only at the roots present, each once,
+# and from it the rest of each path.
 _PROPERTIES_BY_ROOT: Final = {
-    root: tuple(entry for entry in _STEPS if entry[1][0] == root)
+    root: tuple((name, steps[1:]) for name, steps in _STEPS if steps[0] == root)
     for root in dict.fromkeys(steps[0] for _, steps in _STEPS)
 }
 
@@ -87,10 +88,13 @@ def event_props(
     if product is not None:
         props["product"] = product
     for root, entries in _PROPERTIES_BY_ROOT.items():
-        if root in event:
-            for name, path in entries:
-                value = scalar_at(event, path)
-                if value is not None and not (isinstance(value, str) and is_placeholder(value)):
+        top = event.get(root)
+        if top is not None:
+            for name, rest in entries:
+                value = scalar_at(top, rest)
+                if value is not None and not (
+                    isinstance(value, str) and is_placeholder_text(value)
+                ):
                     props.setdefault(name, value)
     return props
 

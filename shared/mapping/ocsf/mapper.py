@@ -8,6 +8,7 @@ and the raw event keeps it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -141,13 +142,20 @@ def _associations(
     as pairs of entity keys, each pair once, in key order."""
     if class_info is None or not class_info.associations:
         return ()
-    by_path: dict[str, list[str]] = {}
+    by_path: dict[tuple[str, ...], list[str]] = {}
     for mention in mentions:
-        by_path.setdefault(".".join(mention.path), []).append(mention.entity.key)
+        by_path.setdefault(mention.path, []).append(mention.entity.key)
     pairs: set[tuple[str, str]] = set()
     for first, second in class_info.associations:
-        for a in by_path.get(first, ()):
-            for b in by_path.get(second, ()):
+        for a in by_path.get(_steps(first), ()):
+            for b in by_path.get(_steps(second), ()):
                 if a != b:
                     pairs.add((a, b) if a < b else (b, a))
     return tuple(sorted(pairs))
+
+
+# A class's dotted association path as the walk's path: schema attribute names hold no
+# dot, so the two name the same mentions. Schema strings only, so bounded.
+@functools.lru_cache(maxsize=1024)
+def _steps(dotted: str) -> tuple[str, ...]:
+    return tuple(dotted.split("."))

@@ -15,6 +15,7 @@ so the set of relationship types is finite and derived from the schema
 
 from __future__ import annotations
 
+import functools
 from typing import Final
 
 from shared.mapping.ocsf.schema import SCHEMA, OcsfSchema
@@ -49,6 +50,9 @@ SIMPLE: Final[dict[str, str]] = {
 ASSOCIATED_WITH: Final = "ASSOCIATED_WITH"
 
 
+# Pure, and an event names its entities at a handful of recurring paths (the walk's
+# paths hold schema attribute names only). Bounded all the same.
+@functools.lru_cache(maxsize=4096)
 def relationship_for(path: tuple[str, ...]) -> str:
     if len(path) >= 2 and (named := FAMILIAR.get(path[-2:])) is not None:
         return named

@@ -14,7 +14,7 @@ from typing import Any, Final
 from shared.mapping.addresses import canonical_ip
 from shared.mapping.fields import MAX_TEXT, Loc, decimal_int
 from shared.mapping.graph_model import DroppedField
-from shared.mapping.placeholders import is_placeholder
+from shared.mapping.placeholders import is_placeholder, is_placeholder_text
 
 # More items than any real event names; a list past it is read in part and reported.
 MAX_ITEMS: Final = 1_000
@@ -39,6 +39,8 @@ def _hex_int(text: str) -> int | None:
 
 
 class Reader:
+    __slots__ = ("dropped",)
+
     def __init__(self) -> None:
         self.dropped: list[DroppedField] = []
 
@@ -47,7 +49,16 @@ class Reader:
 
     def text(self, obj: dict[str, Any], name: str, loc: Loc) -> str | None:
         """A text field, stripped; placeholders and blanks read as absent."""
-        return self.text_value(obj.get(name), (*loc, name))
+        value = obj.get(name)
+        if type(value) is str:
+            # The common case, answered without building the field's path (only a drop
+            # needs it); anything else takes the full check.
+            text = value.strip()
+            if len(text) <= MAX_TEXT:
+                return None if is_placeholder_text(text) else text
+        elif value is None:
+            return None
+        return self.text_value(value, (*loc, name))
 
     def texts(self, obj: dict[str, Any], loc: Loc, **fields: str) -> dict[str, str]:
         """The text fields present, each under its new name: `texts(obj, loc, kind="type")`."""
@@ -61,6 +72,10 @@ class Reader:
     def text_value(self, value: object, loc: Loc) -> str | None:
         if value is None:
             return None
+        if type(value) is str:
+            text = value.strip()
+            if len(text) <= MAX_TEXT:
+                return None if is_placeholder_text(text) else text
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             self.drop(loc, "must be a string")
             return None
@@ -94,7 +109,14 @@ class Reader:
         return number
 
     def ip(self, obj: dict[str, Any], name: str, loc: Loc) -> str | None:
-        return self.ip_value(obj.get(name), (*loc, name))
+        # `ip_value(obj.get(name), (*loc, name))`, through `text`'s shortcut.
+        text = self.text(obj, name, loc)
+        if text is None:
+            return None
+        address = canonical_ip(text)
+        if address is None:
+            self.drop((*loc, name), "is not a valid IP address")
+        return address
 
     def ip_value(self, value: object, loc: Loc) -> str | None:
         """The address in canonical form; anything else that is not a placeholder is dropped."""

@@ -95,6 +95,23 @@ class SchemaVersion:
                 return override, self._attributes.get(name, (override, False))[1]
         return self._attributes.get(name) or self._other_attributes.get(name)
 
+    def attributes_of(self, owner: str | None) -> dict[str, tuple[str, bool]]:
+        """Every answer `attribute(owner, name)` gives that is not None, by name: a table
+        built once per owner type, so a walk looks each field up in one dict."""
+        names = {*self._other_attributes, *self._attributes}
+        if owner is not None:
+            names.update(self._overrides.get(owner, {}))
+        table: dict[str, tuple[str, bool]] = {}
+        for name in names:
+            spec = self.attribute(owner, name)
+            if spec is not None:
+                table[name] = spec
+        return table
+
+    def has_overrides(self, owner: str | None) -> bool:
+        """Whether `owner` gives some attribute a type of its own (see `attribute`)."""
+        return owner is not None and owner in self._overrides
+
     def kind(self, type_name: str) -> str | None:
         """The entity kind of a schema type (through `extends`), or None for a container."""
         if type_name not in self._kinds:
