@@ -1,7 +1,8 @@
 """The stage-1 baseline: a Starlette endpoint that answers 202 and does nothing else.
 
 Served exactly as `python -m ingest_api` serves the real app (hypercorn on uvloop,
-access log off, same graceful timeout, same collector tuning), so the ratio isolates the application's own cost.
+access log off, same graceful timeout, same collector tuning), so the ratio isolates
+the application's own cost.
 `python -m bench.trivial_app PORT [HOST] [--middleware] [--intake]`
 
 The flags build the steps of a cost ladder between the trivial app and ingest_api:
