@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from shared.core.isotime import isoformat
 from shared.mapping.graph_model import GraphEvent, Scalar
 
 
@@ -27,8 +28,8 @@ def event_rows(events: Sequence[GraphEvent]) -> list[dict[str, Any]]:
         {
             "id": e.id,
             "props": {**e.props, "raw": e.raw},
-            "time": e.time.isoformat(),
-            "received_at": e.received_at.isoformat(),
+            "time": isoformat(e.time),
+            "received_at": isoformat(e.received_at),
         }
         for e in events
     ]
@@ -97,7 +98,7 @@ def _iso_text() -> Callable[[datetime], str]:
     def iso(moment: datetime) -> str:
         text = memo.get(id(moment))
         if text is None:
-            text = memo[id(moment)] = moment.isoformat()
+            text = memo[id(moment)] = isoformat(moment)
         return text
 
     return iso

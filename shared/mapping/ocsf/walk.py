@@ -139,7 +139,9 @@ class SchemaWalk:
             own = build.host_key(device, (*loc, "device"), ctx.read)
             if own is not None:
                 ctx = replace(ctx, device_key=own)
-        plan = self._plans.get(owner) or _plan(self._version, owner)
+        plan = self._plans.get(owner)
+        if plan is None:  # an empty plan is a plan: not rebuilt
+            plan = _plan(self._version, owner)
         for name, value in obj.items():
             if value is None:
                 continue
