@@ -49,16 +49,7 @@ class Reader:
 
     def text(self, obj: dict[str, Any], name: str, loc: Loc) -> str | None:
         """A text field, stripped; placeholders and blanks read as absent."""
-        value = obj.get(name)
-        if type(value) is str:
-            # The common case, answered without building the field's path (only a drop
-            # needs it); anything else takes the full check.
-            text = value.strip()
-            if len(text) <= MAX_TEXT:
-                return None if is_placeholder_text(text) else text
-        elif value is None:
-            return None
-        return self.text_value(value, (*loc, name))
+        return self.text_value(obj.get(name), loc, name)
 
     def texts(self, obj: dict[str, Any], loc: Loc, **fields: str) -> dict[str, str]:
         """The text fields present, each under its new name: `texts(obj, loc, kind="type")`."""
@@ -69,19 +60,23 @@ class Reader:
                 found[new_name] = text
         return found
 
-    def text_value(self, value: object, loc: Loc) -> str | None:
-        if value is None:
-            return None
+    def text_value(self, value: object, loc: Loc, name: str | None = None) -> str | None:
+        """`value` read as text. `name`, when given, is the field of `loc` that holds it:
+        the field's path is then built only if a drop must report it."""
         if type(value) is str:
+            # The common case: a plain string that fits.
             text = value.strip()
             if len(text) <= MAX_TEXT:
                 return None if is_placeholder_text(text) else text
+        elif value is None:
+            return None
+        where = loc if name is None else (*loc, name)
         if isinstance(value, bool) or not isinstance(value, str | int | float):
-            self.drop(loc, "must be a string")
+            self.drop(where, "must be a string")
             return None
         text = str(value).strip()
         if len(text) > MAX_TEXT:
-            self.drop(loc, f"must be at most {MAX_TEXT} characters")
+            self.drop(where, f"must be at most {MAX_TEXT} characters")
             return None
         return None if is_placeholder(text) else text
 
@@ -109,23 +104,17 @@ class Reader:
         return number
 
     def ip(self, obj: dict[str, Any], name: str, loc: Loc) -> str | None:
-        # `ip_value(obj.get(name), (*loc, name))`, through `text`'s shortcut.
-        text = self.text(obj, name, loc)
-        if text is None:
-            return None
-        address = canonical_ip(text)
-        if address is None:
-            self.drop((*loc, name), "is not a valid IP address")
-        return address
+        return self.ip_value(obj.get(name), loc, name)
 
-    def ip_value(self, value: object, loc: Loc) -> str | None:
-        """The address in canonical form; anything else that is not a placeholder is dropped."""
-        text = self.text_value(value, loc)
+    def ip_value(self, value: object, loc: Loc, name: str | None = None) -> str | None:
+        """The address in canonical form; anything else that is not a placeholder is
+        dropped. `name` as for `text_value`."""
+        text = self.text_value(value, loc, name)
         if text is None:
             return None
         address = canonical_ip(text)
         if address is None:
-            self.drop(loc, "is not a valid IP address")
+            self.drop(loc if name is None else (*loc, name), "is not a valid IP address")
         return address
 
     def mapping(self, value: object, loc: Loc) -> dict[str, Any] | None:
