@@ -200,8 +200,10 @@ STATIC_METHOD = """\
   under test for CPU (its share is reported per stage), so absolute req/s are lower than
   on a dedicated client machine; the trivial baseline pays the same tax.
 - Closed-loop stages report latency at saturation (mostly queueing: connections /
-  throughput). Stage 4 is open loop: requests are scheduled at a fixed rate regardless of
-  answers and latency counts from the scheduled time.
+  throughput). Stage 4 is open loop: requests (POST /events/batch of 10 events, as a
+  log shipper sends) are scheduled at a fixed rate regardless of answers and latency
+  counts from the scheduled time; it runs at a quarter of the target rate first, then
+  at the target rate, against the same services.
 - CPU: utime+stime deltas from `/proc/<pid>/stat` (100% = one core) for the service
   processes and for the Kafka and Neo4j JVMs (found by their listening ports).
 - Stage 3 and 5 baselines call `GraphRepository.write_events` from the harness with

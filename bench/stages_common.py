@@ -211,15 +211,26 @@ def latency(runs: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def histogram_means(text: str, names: tuple[str, ...]) -> dict[str, float]:
-    """Mean of each Prometheus histogram (its _sum / _count) in an exposition text."""
+def histogram_means(text: str, names: tuple[str, ...], before: str = "") -> dict[str, float]:
+    """Mean of each Prometheus histogram (its _sum / _count) in an exposition text; with
+    `before`, an earlier text of the same process, the mean of what was observed since."""
+    now, then = _histogram_totals(text, names), _histogram_totals(before, names)
+    means: dict[str, float] = {}
+    for n in names:
+        count = now.get(n + "_count", 0.0) - then.get(n + "_count", 0.0)
+        if count:
+            means[n] = (now.get(n + "_sum", 0.0) - then.get(n + "_sum", 0.0)) / count
+    return means
+
+
+def _histogram_totals(text: str, names: tuple[str, ...]) -> dict[str, float]:
     values: dict[str, float] = {}
     for line in text.splitlines():
         for name in names:
             for part in ("_sum", "_count"):
                 if line.startswith(name + part + " "):
                     values[name + part] = float(line.split()[1])
-    return {n: values[n + "_sum"] / values[n + "_count"] for n in names if values.get(n + "_count")}
+    return values
 
 
 def pct(values: list[float], q: float) -> float:

@@ -234,46 +234,27 @@ class _Visibility:
         self.sched_to_visible.sort()
 
 
+# Stage 4 offers its rate in small batches, as log shippers send: one ingest_api process
+# on this 2-core machine answers about 600 single-event POSTs/s, so single POSTs could
+# not offer 2,000 events/s, and the stage measured the API's ceiling instead.
+E2E_EVENTS_PER_REQUEST = 10
+
+
 async def stage4(ctx: Context) -> StageResult:
+    """The target rate, and first a quarter of it: the latency the pipeline itself adds
+    when the machine has room, beside what it reaches at the rate the target names."""
     s = ctx.sizes
     topic = ctx.topic("s4")
     await ctx.graph.wipe()
     writer = ctx.graph_writer("s4-writer", topic, f"{topic}-group", WRITER_BATCH_WAIT_MS="5")
     api = ctx.ingest_api("s4-ingest", topic)
-    warmup = 2.0
-    seen = _Visibility(ctx.graph, warmup)
     async with running(writer, api):
         await asyncio.gather(
             api.wait_ready(), writer.wait_ready(check=lambda body: bool(body.get("partitions")))
         )
-        meter = ctx.meter(ingest=api.pid, writer=writer.pid, harness=os.getpid())
-        poll_task = asyncio.create_task(seen.poll())
-
-        def on_start(t: float) -> None:
-            seen.started.append(t)
-            meter.start()
-
-        spec = {
-            "port": api.port,
-            "path": "/events",
-            "mode": "open",
-            "rate": s.e2e_rate,
-            "connections": 32,
-            "duration_s": s.e2e_seconds + warmup,
-            "warmup_s": warmup,
-            "seed": SEED + 4,
-            "pool": 5_000,
-            "id_prefix": f"{ctx.run_id}-s4",
-            "emit_acks": True,
-            "api_key": API_KEY,
-        }
-        load = await run_load(spec, on_start=on_start, on_ack=seen.on_ack)
-        cpu = meter.stop()
-        seen.load_done.set()
-        await poll_task
-        _, text = await http_get("127.0.0.1", writer.port, "/metrics")
-    check_errors(load, "stage 4")
-    p99 = pct(seen.ack_to_visible, 0.99) * 1000
+        light = await _e2e_run(ctx, api, writer, s.e2e_rate / 4, "light")
+        details = await _e2e_run(ctx, api, writer, s.e2e_rate, "target")
+    p99 = details["ack_to_visible_p99_ms"]
     return StageResult(
         4,
         f"end to end at {s.e2e_rate:.0f} events/s: POST acked -> visible in Neo4j",
@@ -282,14 +263,59 @@ async def stage4(ctx: Context) -> StageResult:
         None,
         None,
         "p99 < 250 ms",
-        p99 < 250 and not seen.pending,
-        {**_stage4_details(seen, load, text.decode(errors="replace")), "cpu": cpu},
+        p99 < 250 and not details["events_not_visible_after_15s"],
+        {**details, "light": light},
     )
 
 
-def _stage4_details(seen: _Visibility, load: dict[str, Any], metrics: str) -> dict[str, Any]:
+async def _e2e_run(
+    ctx: Context, api: Service, writer: Service, rate: float, label: str
+) -> dict[str, Any]:
+    warmup = 2.0
+    seen = _Visibility(ctx.graph, warmup)
+    meter = ctx.meter(ingest=api.pid, writer=writer.pid, harness=os.getpid())
+    _, before = await http_get("127.0.0.1", writer.port, "/metrics")
+    poll_task = asyncio.create_task(seen.poll())
+
+    def on_start(t: float) -> None:
+        seen.started.append(t)
+        meter.start()
+
+    spec = {
+        "port": api.port,
+        "path": "/events/batch",
+        "events_per_request": E2E_EVENTS_PER_REQUEST,
+        "mode": "open",
+        "rate": rate / E2E_EVENTS_PER_REQUEST,
+        "connections": 32,
+        "duration_s": ctx.sizes.e2e_seconds + warmup,
+        "warmup_s": warmup,
+        "seed": SEED + 4,
+        "pool": 5_000,
+        "id_prefix": f"{ctx.run_id}-s4-{label}",
+        "emit_acks": True,
+        "api_key": API_KEY,
+    }
+    load = await run_load(spec, on_start=on_start, on_ack=seen.on_ack)
+    cpu = meter.stop()
+    seen.load_done.set()
+    await poll_task
+    _, text = await http_get("127.0.0.1", writer.port, "/metrics")
+    check_errors(load, f"stage 4 ({label})")
+    return {
+        "offered_events_per_s": rate,
+        **_stage4_details(
+            seen, load, text.decode(errors="replace"), before.decode(errors="replace")
+        ),
+        "cpu": cpu,
+    }
+
+
+def _stage4_details(
+    seen: _Visibility, load: dict[str, Any], metrics: str, metrics_before: str
+) -> dict[str, Any]:
     writer_metrics = histogram_means(
-        metrics, ("graph_writer_neo4j_write_seconds", "graph_writer_batch_size")
+        metrics, ("graph_writer_neo4j_write_seconds", "graph_writer_batch_size"), metrics_before
     )
     ack, sched, polls = seen.ack_to_visible, seen.sched_to_visible, seen.poll_seconds
     return {
@@ -301,6 +327,8 @@ def _stage4_details(seen: _Visibility, load: dict[str, Any], metrics: str) -> di
         "post_p50_ms": round(load["p50_ms"], 2),
         "post_p99_ms": round(load["p99_ms"], 2),
         "achieved_req_per_s": round(load["req_per_s"], 1),
+        "achieved_events_per_s": round(load["events_per_s"], 1),
+        "events_per_request": E2E_EVENTS_PER_REQUEST,
         "events_measured": len(ack),
         "events_not_visible_after_15s": len(seen.pending),
         "poll_query_ms_mean": round(statistics.mean(polls) * 1000, 2) if polls else None,
