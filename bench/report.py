@@ -82,6 +82,8 @@ def table_rows(results: list[dict[str, Any]]) -> list[list[str]]:
             measured = (
                 f"p99 {d['ack_to_visible_p99_ms']:.0f} ms, p50 {d['ack_to_visible_p50_ms']:.0f} ms"
             )
+            if "achieved_events_per_s" in d:
+                measured += f" ({d['achieved_events_per_s']:,.0f} events/s achieved)"
         rows.append(
             [str(r["stage"]), r["name"], measured, baseline, ratio, r["target"], _verdict(r["met"])]
         )
