@@ -13,6 +13,7 @@ from aiokafka.errors import CommitFailedError, KafkaError
 from graph_writer import metrics, record_log
 from graph_writer.batch import Batch, Item, Record, prepare
 from graph_writer.dead_letters import DeadLetterPublisher
+from graph_writer.fetch import gather_batch
 from graph_writer.lag import LagTracker
 from graph_writer.offsets import next_offsets
 from graph_writer.readiness import Neo4jWatch, WriterStatus
@@ -104,25 +105,25 @@ class ConsumeLoop:
             await window.cancel()
 
     async def _fetch(self, timeout_ms: int) -> Batch | None:
-        limit = self._settings.writer_batch_size
-        records: list[Record] = []
-        # getmany returns as soon as one partition's fetch is in; the others are often
-        # buffered already. Take them too, without waiting again: with hot entities, a
-        # bigger batch folds more updates into each entity row and costs Neo4j less per event.
-        while len(records) < limit:
-            batches = await self._consumer.getmany(
-                timeout_ms=0 if records else timeout_ms, max_records=limit - len(records)
-            )
-            fetched = [r for partition in batches.values() for r in partition]
-            if not fetched:
-                break
-            records.extend(fetched)
+        s = self._settings
+        records = await gather_batch(
+            self._getmany,
+            s.writer_batch_size,
+            timeout_ms,
+            s.writer_batch_linger_ms / 1000,
+            asyncio.get_running_loop().time,
+        )
         if not records:
             return None
         metrics.RECORDS_CONSUMED.inc(len(records))
         metrics.BATCH_SIZE.observe(len(records))
         self._lag.fetched(records)
         return await prepare(records)
+
+    async def _getmany(self, timeout_ms: int, max_records: int) -> list[Record]:
+        # One call may span partitions; their order within the batch does not matter.
+        batches = await self._consumer.getmany(timeout_ms=timeout_ms, max_records=max_records)
+        return [r for partition in batches.values() for r in partition]
 
     async def _store(self, batch: Batch) -> Written:
         """Write the batch, splitting it around records Neo4j rejects, and dead-letter those.

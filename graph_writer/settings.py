@@ -13,6 +13,10 @@ class GraphWriterSettings(Neo4jSettings, KafkaSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     writer_batch_size: int = Field(default=500, ge=1, le=50_000)
     writer_batch_wait_ms: int = Field(default=200, ge=0, le=60_000)
+    # Once a batch has its first record, how long it waits for more before it is written.
+    # A Neo4j transaction costs as much as 15-25 events (docs/benchmarks.md), so a trickle
+    # of records written as it comes spends Neo4j's CPU on transactions, not events.
+    writer_batch_linger_ms: int = Field(default=50, ge=0, le=5_000)
     # Batches written concurrently, each in its own transaction (1 = strictly one at a time).
     writer_batches_in_flight: int = Field(default=2, ge=1, le=8)
     writer_shutdown_timeout_s: float = Field(default=20.0, gt=0)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiokafka import AIOKafkaProducer
 from starlette.testclient import TestClient
 
 from ingest_api.app import create_app
@@ -166,6 +167,44 @@ def test_sigterm_commits_its_last_batch_and_exits_zero(
     wait_for(lambda: event_count(graph) >= 3000, 120, "the second writer to finish")
     time.sleep(1)
     assert_exact_graph(graph, 3000)
+
+
+def test_a_trickle_of_records_is_written_in_few_batches_while_the_batch_lingers(
+    services: Services,
+    graph: Graph,
+    topic: str,
+    group: str,
+    writers: list[ServiceProcess],
+    tmp_path: Path,
+) -> None:
+    # 20 records sent one by one, 25 ms apart: written as they came, that is about 20
+    # transactions; with a linger longer than the trickle, one or two.
+    writer = start_writer(services, topic, group, tmp_path, WRITER_BATCH_LINGER_MS="2000")
+    writers.append(writer)
+    writer.wait_ready()
+
+    async def trickle() -> None:
+        producer = AIOKafkaProducer(bootstrap_servers=services.kafka_bootstrap, acks="all")
+        await producer.start()
+        try:
+            for i in range(20):
+                record = record_for(f"l-{i}", event_for(i))
+                await producer.send_and_wait(topic, record.value(), key=record.key())
+                await asyncio.sleep(0.025)
+        finally:
+            await producer.stop()
+
+    asyncio.run(trickle())
+    wait_for(lambda: event_count(graph) >= 20, 60, "20 events in Neo4j")
+    time.sleep(1)
+    assert_exact_graph(graph, 20)
+    metrics = http_text(writer.url("/metrics"))
+    batches = next(
+        float(line.split()[1])
+        for line in metrics.splitlines()
+        if line.startswith("graph_writer_batch_size_count ")
+    )
+    assert 1 <= batches <= 3, metrics
 
 
 def test_poison_record_goes_to_the_dlq_and_the_rest_is_written(
