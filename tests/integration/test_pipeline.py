@@ -33,6 +33,7 @@ from tests.integration.processes import (
     start_writer,
     wait_for,
 )
+from tests.integration.test_metrics import metric, scrape
 
 IPS = [f"10.20.{i // 250}.{i % 250}" for i in range(40)]
 
@@ -198,12 +199,8 @@ def test_a_trickle_of_records_is_written_in_few_batches_while_the_batch_lingers(
     wait_for(lambda: event_count(graph) >= 20, 60, "20 events in Neo4j")
     time.sleep(1)
     assert_exact_graph(graph, 20)
-    metrics = http_text(writer.url("/metrics"))
-    batches = next(
-        float(line.split()[1])
-        for line in metrics.splitlines()
-        if line.startswith("graph_writer_batch_size_count ")
-    )
+    metrics = scrape(writer.url("/metrics"))
+    batches = metric(metrics, "graph_writer_batch_size_count")
     assert 1 <= batches <= 3, metrics
 
 

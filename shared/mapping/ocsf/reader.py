@@ -44,8 +44,9 @@ class Reader:
     def __init__(self) -> None:
         self.dropped: list[DroppedField] = []
 
-    def drop(self, loc: Loc, reason: str) -> None:
-        self.dropped.append(DroppedField(dotted(loc), reason))
+    def drop(self, loc: Loc, reason: str, name: str | None = None) -> None:
+        """`name`, when given, is the field of `loc` that is dropped."""
+        self.dropped.append(DroppedField(dotted(loc if name is None else (*loc, name)), reason))
 
     def text(self, obj: dict[str, Any], name: str, loc: Loc) -> str | None:
         """A text field, stripped; placeholders and blanks read as absent."""
@@ -70,13 +71,12 @@ class Reader:
                 return None if is_placeholder_text(text) else text
         elif value is None:
             return None
-        where = loc if name is None else (*loc, name)
         if isinstance(value, bool) or not isinstance(value, str | int | float):
-            self.drop(where, "must be a string")
+            self.drop(loc, "must be a string", name)
             return None
         text = str(value).strip()
         if len(text) > MAX_TEXT:
-            self.drop(where, f"must be at most {MAX_TEXT} characters")
+            self.drop(loc, f"must be at most {MAX_TEXT} characters", name)
             return None
         return None if is_placeholder(text) else text
 
@@ -114,7 +114,7 @@ class Reader:
             return None
         address = canonical_ip(text)
         if address is None:
-            self.drop(loc if name is None else (*loc, name), "is not a valid IP address")
+            self.drop(loc, "is not a valid IP address", name)
         return address
 
     def mapping(self, value: object, loc: Loc) -> dict[str, Any] | None:
