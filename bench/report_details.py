@@ -88,8 +88,25 @@ def _stage3(d: dict[str, Any]) -> str:
         f"Pre-fill took {d['prefill_seconds']} s."
     )
     costs = []
-    for label, name in (("writers_1", "one writer"), ("writers_2", "two writers")):
-        run = d[label]
+    if "two_vs_one_capped" in d:
+        c1, c2 = d["writers_1_capped"], d["writers_2_capped"]
+        text += (
+            f" Writers capped at {d['writer_cpu_cap_cores']:g} of a core each (a cpu cgroup, "
+            f"as a pod's CPU limit), draining half the topic: one {c1['events_per_s']:,.0f} "
+            f"events/s, CPU {_cpu_text(c1['cpu'])}; two {c2['events_per_s']:,.0f} events/s, "
+            f"CPU {_cpu_text(c2['cpu'])}."
+        )
+    elif "capped_unavailable" in d:
+        text += f" Capped writers not measured: {d['capped_unavailable']}."
+    for label, name in (
+        ("writers_1", "one writer"),
+        ("writers_2", "two writers"),
+        ("writers_1_capped", "one capped writer"),
+        ("writers_2_capped", "two capped writers"),
+    ):
+        run = d.get(label)
+        if run is None:
+            continue
         rate = run["events_per_s"]
         writer = sum(v for k, v in run["cpu"].items() if k.startswith("writer"))
         neo4j = run["cpu"].get("neo4j_cpu_pct")

@@ -12,6 +12,7 @@ from typing import Any
 
 from bench import backends
 from bench.backends import Graph
+from bench.cpu_limit import CpuCgroups, cpu_limited
 from bench.events import EventGenerator
 from bench.infra import (
     CpuMeter,
@@ -121,6 +122,7 @@ async def stage3(ctx: Context) -> StageResult:
     sweep, best, baseline, baseline_cpu = await _write_events_baseline(ctx, graph_events)
     del graph_events
     results = await _writer_runs(ctx, topic, best)
+    capped = await _capped_writer_runs(ctx, topic)
     one = results["writers_1"]["events_per_s"]
     two = results["writers_2"]["events_per_s"]
     ratio = one / baseline if baseline else 0.0
@@ -147,6 +149,7 @@ async def stage3(ctx: Context) -> StageResult:
             "one_writer_vs_baseline_at_default": _at_default_batch(one, sweep),
             "prefill_seconds": round(produce_s, 2),
             **results,
+            **capped,
         },
     )
 
@@ -184,6 +187,33 @@ async def _writer_runs(ctx: Context, topic: str, best: int) -> dict[str, dict[st
         async with running(*writers):
             meter = ctx.meter(**{f"writer{k}": w.pid for k, w in enumerate(writers)})
             results[label] = await _drain(ctx, ctx.sizes.writer_events, writers, meter)
+    return results
+
+
+# The CPU the k8s manifest requests for a writer pod (deploy/k8s/base).
+WRITER_CPU_CAP_CORES = 0.2
+
+
+async def _capped_writer_runs(ctx: Context, topic: str) -> dict[str, Any]:
+    """One writer, then two, each held to WRITER_CPU_CAP_CORES of a core: a second writer
+    then adds CPU of its own and Neo4j has room, so the ratio shows how the group scales
+    when Neo4j is not the bottleneck. They drain half the topic each time."""
+    groups = CpuCgroups.find()
+    if isinstance(groups, str):
+        return {"capped_unavailable": groups}
+    results: dict[str, Any] = {"writer_cpu_cap_cores": WRITER_CPU_CAP_CORES}
+    for n in (1, 2):
+        await ctx.graph.wipe()
+        label = f"writers_{n}_capped"
+        group = f"{topic}-{label}"
+        writers = [ctx.graph_writer(f"s3-{label}-{k}", topic, group) for k in range(n)]
+        async with running(*writers):
+            pids = {w.name: w.pid for w in writers}
+            with cpu_limited(groups, pids, WRITER_CPU_CAP_CORES):
+                meter = ctx.meter(**{f"writer{k}": w.pid for k, w in enumerate(writers)})
+                results[label] = await _drain(ctx, ctx.sizes.writer_events // 2, writers, meter)
+    one = results["writers_1_capped"]["events_per_s"]
+    results["two_vs_one_capped"] = round(results["writers_2_capped"]["events_per_s"] / one, 3)
     return results
 
 
