@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.infra import ROOT
-from bench.report_details import details_md
+from bench.report_details import details_md, writer_cpu_pct, writer_drains
 
 DOCS = ROOT / "docs" / "benchmarks.md"
 _KEEP_START = "<!-- analysis:start -->"
@@ -190,14 +190,10 @@ def per_event_costs(results: list[dict[str, Any]]) -> list[list[str]]:
             rows.append(["3 write_events (sequential)", f"{base_rate:,.0f}",
                          _us(d["baseline_cpu"], "neo4j", base_rate),
                          _us(d["baseline_cpu"], "harness", base_rate)])  # fmt: skip
-            for label in ("writers_1", "writers_2", "writers_1_capped", "writers_2_capped"):
-                run = d.get(label)
-                if run is None:
-                    continue
+            for _, short, run in writer_drains(d):
                 rate = run["events_per_s"]
-                writer = sum(v for k, v in run["cpu"].items() if k.startswith("writer"))
-                capped = ", capped" if label.endswith("capped") else ""
-                rows.append([f"3 graph_writer drain x{label[8]}{capped}", f"{rate:,.0f}",
+                writer = writer_cpu_pct(run)
+                rows.append([f"3 graph_writer drain {short}", f"{rate:,.0f}",
                              _us(run["cpu"], "neo4j", rate),
                              f"{1e4 * writer / rate:,.0f}" if rate else "-"])  # fmt: skip
         if r["stage"] == 7:

@@ -70,6 +70,26 @@ def _stage2(d: dict[str, Any]) -> str:
     return text
 
 
+# Stage 3's graph_writer drains: the key of each in the details, how the prose and the
+# cost table name it. The capped ones are missing from runs without a writable cgroup.
+_WRITER_DRAINS = (
+    ("writers_1", "one writer", "x1"),
+    ("writers_2", "two writers", "x2"),
+    ("writers_1_capped", "one capped writer", "x1, capped"),
+    ("writers_2_capped", "two capped writers", "x2, capped"),
+)
+
+
+def writer_drains(d: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    """(prose name, table name, run) of each drain the stage-3 details hold."""
+    return [(name, short, d[key]) for key, name, short in _WRITER_DRAINS if key in d]
+
+
+def writer_cpu_pct(run: dict[str, Any]) -> float:
+    """All the run's writers together, in % of a core."""
+    return float(sum(v for k, v in run["cpu"].items() if k.startswith("writer")))
+
+
 def _stage3(d: dict[str, Any]) -> str:
     sweep = ", ".join(f"{k}: {v:,.0f}" for k, v in d["sweep_events_per_s"].items())
     w1, w2 = d["writers_1"], d["writers_2"]
@@ -98,17 +118,9 @@ def _stage3(d: dict[str, Any]) -> str:
         )
     elif "capped_unavailable" in d:
         text += f" Capped writers not measured: {d['capped_unavailable']}."
-    for label, name in (
-        ("writers_1", "one writer"),
-        ("writers_2", "two writers"),
-        ("writers_1_capped", "one capped writer"),
-        ("writers_2_capped", "two capped writers"),
-    ):
-        run = d.get(label)
-        if run is None:
-            continue
+    for name, _, run in writer_drains(d):
         rate = run["events_per_s"]
-        writer = sum(v for k, v in run["cpu"].items() if k.startswith("writer"))
+        writer = writer_cpu_pct(run)
         neo4j = run["cpu"].get("neo4j_cpu_pct")
         if rate and neo4j is not None:
             costs.append(

@@ -7,6 +7,7 @@ import json
 import os
 import statistics
 import time
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
@@ -179,14 +180,9 @@ async def _writer_runs(ctx: Context, topic: str, best: int) -> dict[str, dict[st
     results: dict[str, dict[str, Any]] = {}
     runs: list[tuple[int, int | None]] = [(1, None), (2, None), (1, best)]
     for n, batch_size in runs:
-        await ctx.graph.wipe()
         label = f"writers_{n}" + (f"_batch_{batch_size}" if batch_size else "")
-        group = f"{topic}-{label}"
         extra = {"WRITER_BATCH_SIZE": str(batch_size)} if batch_size else {}
-        writers = [ctx.graph_writer(f"s3-{label}-{k}", topic, group, **extra) for k in range(n)]
-        async with running(*writers):
-            meter = ctx.meter(**{f"writer{k}": w.pid for k, w in enumerate(writers)})
-            results[label] = await _drain(ctx, ctx.sizes.writer_events, writers, meter)
+        results[label] = await _writer_run(ctx, topic, label, n, ctx.sizes.writer_events, extra)
     return results
 
 
@@ -203,18 +199,38 @@ async def _capped_writer_runs(ctx: Context, topic: str) -> dict[str, Any]:
         return {"capped_unavailable": groups}
     results: dict[str, Any] = {"writer_cpu_cap_cores": WRITER_CPU_CAP_CORES}
     for n in (1, 2):
-        await ctx.graph.wipe()
         label = f"writers_{n}_capped"
-        group = f"{topic}-{label}"
-        writers = [ctx.graph_writer(f"s3-{label}-{k}", topic, group) for k in range(n)]
-        async with running(*writers):
-            pids = {w.name: w.pid for w in writers}
-            with cpu_limited(groups, pids, WRITER_CPU_CAP_CORES):
-                meter = ctx.meter(**{f"writer{k}": w.pid for k, w in enumerate(writers)})
-                results[label] = await _drain(ctx, ctx.sizes.writer_events // 2, writers, meter)
+        total = ctx.sizes.writer_events // 2
+        results[label] = await _writer_run(ctx, topic, label, n, total, {}, cap=groups)
     one = results["writers_1_capped"]["events_per_s"]
     results["two_vs_one_capped"] = round(results["writers_2_capped"]["events_per_s"] / one, 3)
     return results
+
+
+async def _writer_run(
+    ctx: Context,
+    topic: str,
+    label: str,
+    n: int,
+    total: int,
+    env: dict[str, str],
+    cap: CpuCgroups | None = None,
+) -> dict[str, Any]:
+    """`n` writers (with `env` added to theirs) in a group of their own drain the topic
+    into a wiped graph until it holds `total` events; with `cap`, each is held to
+    WRITER_CPU_CAP_CORES of a core."""
+    await ctx.graph.wipe()
+    group = f"{topic}-{label}"
+    writers = [ctx.graph_writer(f"s3-{label}-{k}", topic, group, **env) for k in range(n)]
+    async with running(*writers):
+        limit = (
+            cpu_limited(cap, {w.name: w.pid for w in writers}, WRITER_CPU_CAP_CORES)
+            if cap is not None
+            else nullcontext()
+        )
+        with limit:
+            meter = ctx.meter(**{f"writer{k}": w.pid for k, w in enumerate(writers)})
+            return await _drain(ctx, total, writers, meter)
 
 
 def _at_default_batch(writer_rate: float, sweep: dict[int, float]) -> float | None:
