@@ -284,11 +284,11 @@ WINDOWS_4624 = Sample(
     frozenset(
         {
             ("ON_DEVICE", _WS),
-            ("HAS_PRINCIPAL", "User:S-1-5-18"),
-            ("HAS_ACTOR_PROCESS", f"Process:{_WS}/636/services.exe"),
-            ("HAS_FILE", f"File:{_WS}/C:\\Windows\\System32\\services.exe"),
+            ("HAS_PRINCIPAL", f"User@{_WS}/S-1-5-18"),
+            ("HAS_ACTOR_PROCESS", f"Process@{_WS}/636/services.exe"),
+            ("HAS_FILE", f"File@{_WS}/C:\\Windows\\System32\\services.exe"),
             ("HAS_USER", "User:S-1-5-21-3623811015-3361044348-30300820-1104"),
-            ("HAS_LOGON_PROCESS", f"Process:{_WS}//ntlmssp"),
+            ("HAS_LOGON_PROCESS", f"Process@{_WS}//ntlmssp"),
         }
     ),
 )
@@ -350,11 +350,11 @@ WINDOWS_4688 = Sample(
         {
             ("ON_DEVICE", _WS),
             ("HAS_PRINCIPAL", "User:S-1-5-21-3623811015-3361044348-30300820-1104"),
-            ("HAS_ACTOR_PROCESS", f"Process:{_WS}/4120/explorer.exe"),
-            ("HAS_PARENT_PROCESS", f"Process:{_WS}/4120/explorer.exe"),
-            ("HAS_PROCESS", f"Process:{_WS}/7788/cmd.exe"),
-            ("HAS_FILE", f"File:{_WS}/C:\\Windows\\System32\\cmd.exe"),
-            ("HAS_FILE", f"File:{_WS}/C:\\Windows\\explorer.exe"),
+            ("HAS_ACTOR_PROCESS", f"Process@{_WS}/4120/explorer.exe"),
+            ("HAS_PARENT_PROCESS", f"Process@{_WS}/4120/explorer.exe"),
+            ("HAS_PROCESS", f"Process@{_WS}/7788/cmd.exe"),
+            ("HAS_FILE", f"File@{_WS}/C:\\Windows\\System32\\cmd.exe"),
+            ("HAS_FILE", f"File@{_WS}/C:\\Windows\\explorer.exe"),
         }
     ),
 )
@@ -378,8 +378,8 @@ WINDOWS_4663 = Sample(
         {
             ("ON_DEVICE", "Host:fs01"),
             ("HAS_PRINCIPAL", "User:S-1-5-21-1-2-3-1105"),
-            ("HAS_ACTOR_PROCESS", "Process:Host:fs01/6700/winword.exe"),
-            ("HAS_FILE", "File:Host:fs01/D:\\Shares\\HR\\payroll.xlsx"),
+            ("HAS_ACTOR_PROCESS", "Process@Host:fs01/6700/winword.exe"),
+            ("HAS_FILE", "File@Host:fs01/D:\\Shares\\HR\\payroll.xlsx"),
         }
     ),
 )

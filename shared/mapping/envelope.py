@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.mapping.placeholders import is_placeholder
@@ -15,9 +17,15 @@ SourceFormat = Literal["ocsf", "cef", "syslog"]
 # Ids derived from an Idempotency-Key header live in their own UUID namespace so the
 # same key always yields the same event id, on any replica.
 _IDEMPOTENCY_NAMESPACE = uuid.UUID("5b1f6f0e-3f5c-4a59-9a3c-6d1d8b8f6c21")
-# Ids derived from an event's own `metadata.uid`, scoped by product and class.
+# Ids derived from an event's own `metadata.uid`, scoped by product, class and content.
 _CONTENT_NAMESPACE = uuid.UUID("0d8c4f7e-52a1-4c67-9a59-1f3a8f0e7b42")
 MAX_ID_LENGTH = 256
+# `metadata` fields that collectors and forwarders set or rewrite as an event passes
+# them (OCSF: "when the event was processed", "logged", the chain of loggers): a
+# re-sent event differs only in them and is still the same event.
+PIPELINE_FIELDS: Final = frozenset(
+    {"processed_time", "processed_time_dt", "logged_time", "logged_time_dt", "loggers"}
+)
 
 
 class Envelope(BaseModel):
@@ -51,11 +59,13 @@ def resolve_event_id(envelope: Envelope, idempotency_key: str | None) -> EventId
 
 
 def content_event_id(event: dict[str, Any]) -> str | None:
-    """A deterministic id from `metadata.uid`, scoped by product and class.
+    """A deterministic id from `metadata.uid`, scoped by product, class and content.
 
-    Vendors reuse ids across record types (a Zeek connection uid names its conn, dns
-    and http records alike), so the uid alone would swallow different events as
-    duplicates; the same record sent twice still gets the same id.
+    Vendors reuse ids across records (a Zeek connection uid names its conn, dns and
+    http records alike, and a conn logged twice with other ports; a finding is sent
+    again with a new state), so the uid alone would swallow different events as
+    duplicates. The same record sent again, even with the fields a pipeline rewrites on
+    its way (PIPELINE_FIELDS), gets the same id.
     """
     metadata = event.get("metadata")
     if not isinstance(metadata, dict):
@@ -70,5 +80,23 @@ def content_event_id(event: dict[str, Any]) -> str | None:
     class_uid = event.get("class_uid")
     if isinstance(class_uid, str) and class_uid.strip().isdecimal():
         class_uid = int(class_uid)  # "3002" and 3002 are one class
-    scope = "\x1f".join(str(part) for part in (name or "", class_uid, uid))
+    scope = "\x1f".join(
+        str(part) for part in (name or "", class_uid, uid, _content_digest(event, class_uid))
+    )
     return str(uuid.uuid5(_CONTENT_NAMESPACE, scope))
+
+
+def _content_digest(event: dict[str, Any], class_uid: object) -> str:
+    """What the event says, less what a pipeline rewrites on its way; the class as
+    placed (`"3002"` is 3002)."""
+    metadata = {
+        name: value for name, value in event["metadata"].items() if name not in PIPELINE_FIELDS
+    }
+    content = {**event, "metadata": metadata, "class_uid": class_uid}
+    try:
+        encoded = orjson.dumps(content, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+    except orjson.JSONEncodeError:
+        # Only a dict built in code can fail here (parsed JSON always encodes); its
+        # repr still tells two such events apart.
+        encoded = repr(sorted(content.items(), key=str)).encode()
+    return hashlib.sha256(encoded).hexdigest()

@@ -74,7 +74,7 @@ SAMPLES: list[tuple[str, str, Any, int, list[Row]]] = [
         SSHD_INVALID_USER,
         3002,
         [
-            ("HAS_ACTOR_PROCESS", "Process:Host:web-1/sshd/99", ["Process"]),
+            ("HAS_ACTOR_PROCESS", "Process@Host:web-1/99/sshd", ["Process"]),
             ("HAS_SOURCE", "IP:203.0.113.77", ["IP"]),
             ("HAS_USER", "User:oracle", ["User"]),
             ("ON_DEVICE", "Host:web-1", ["Host"]),
@@ -136,7 +136,7 @@ SAMPLES: list[tuple[str, str, Any, int, list[Row]]] = [
         syslog.SSHD_FAILED,
         3002,
         [
-            ("HAS_ACTOR_PROCESS", "Process:Host:web-1/sshd/4242", ["Process"]),
+            ("HAS_ACTOR_PROCESS", "Process@Host:web-1/4242/sshd", ["Process"]),
             ("HAS_SOURCE", "IP:203.0.113.9", ["IP"]),
             ("HAS_USER", "User:admin", ["User"]),
             ("ON_DEVICE", "Host:web-1", ["Host"]),
@@ -148,7 +148,7 @@ SAMPLES: list[tuple[str, str, Any, int, list[Row]]] = [
         syslog.SSHD_ACCEPTED_5424,
         3002,
         [
-            ("HAS_ACTOR_PROCESS", "Process:Host:web-1/sshd/4243", ["Process"]),
+            ("HAS_ACTOR_PROCESS", "Process@Host:web-1/4243/sshd", ["Process"]),
             ("HAS_SOURCE", "IP:10.0.0.5", ["IP"]),
             ("HAS_USER", "User:alice", ["User"]),
             ("ON_DEVICE", "Host:web-1", ["Host"]),
@@ -208,10 +208,10 @@ SAMPLES: list[tuple[str, str, Any, int, list[Row]]] = [
         ocsf.PROCESS_ACTIVITY,
         1007,
         [
-            ("HAS_ACTOR_PROCESS", "Process:Host:ws-1/1000/1710410340000", ["Process"]),
+            ("HAS_ACTOR_PROCESS", "Process@Host:ws-1/1000/1710410340000", ["Process"]),
             ("HAS_PARENT_PROCESS", "Process:proc-guid-1000", ["Process"]),
             ("HAS_PRINCIPAL", "User:corp\\bob", ["User"]),
-            ("HAS_PROCESS", "Process:Host:ws-1/4242/1710410400000", ["Process"]),
+            ("HAS_PROCESS", "Process@Host:ws-1/4242/1710410400000", ["Process"]),
             ("HAS_USER", "User:corp\\bob", ["User"]),
             ("ON_DEVICE", "Host:ws-1", ["Host"]),
             ("ON_DEVICE", "IP:10.0.0.9", ["IP"]),

@@ -229,11 +229,11 @@ CASES: list[tuple[str, str, int, int, Links, dict[str, Any]]] = [
         3002,
         3,
         {
-            ("HAS_USER", "User:admin01"),
-            ("HAS_PRINCIPAL", "User:passwordmanager"),
+            ("HAS_USER", "User@IP:10.0.0.30/admin01"),
+            ("HAS_PRINCIPAL", "User@IP:10.0.0.30/PasswordManager"),
             ("HAS_SOURCE", "IP:10.0.0.20"),  # shost held an address
             ("ON_DEVICE", "IP:10.0.0.30"),
-            ("HAS_FILE", "File:IP:10.0.0.30/Root\\Operating System-WinDomain-admin01"),
+            ("HAS_FILE", "File@IP:10.0.0.30/Root\\Operating System-WinDomain-admin01"),
         },
         {"message": "Verified", "event_name": "CPM Verify Password"},
     ),
@@ -337,7 +337,7 @@ def test_class_rules(name: str, cat: str, class_uid: int, activity_id: int | Non
 
 def test_suser_is_the_logon_account_when_duser_is_absent() -> None:
     event = to_graph_event("u", "cef", "CEF:0|V|P|1|s|Login failed|5|suser=bob", RECEIVED)
-    assert links(event) == {("HAS_USER", "User:bob")}
+    assert links(event) == {("HAS_USER", "User@Event:u/bob")}
 
 
 def test_labels_cannot_name_event_properties() -> None:

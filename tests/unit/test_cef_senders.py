@@ -130,10 +130,10 @@ def test_processes_from_sproc_dproc_spid_dpid() -> None:
     assert draft.event["process"]["name"] == "cmd.exe"
     assert links(to_graph_event("p", "cef", line, RECEIVED)) == {
         ("ON_DEVICE", "Host:ws-1"),
-        ("HAS_ACTOR_PROCESS", "Process:Host:ws-1/1000/explorer.exe"),
-        ("HAS_PROCESS", "Process:Host:ws-1/4242/cmd.exe"),
-        ("HAS_FILE", "File:Host:ws-1/C:\\Windows\\explorer.exe"),
-        ("HAS_FILE", "File:Host:ws-1/C:\\Windows\\System32\\cmd.exe"),
+        ("HAS_ACTOR_PROCESS", "Process@Host:ws-1/1000/explorer.exe"),
+        ("HAS_PROCESS", "Process@Host:ws-1/4242/cmd.exe"),
+        ("HAS_FILE", "File@Host:ws-1/C:\\Windows\\explorer.exe"),
+        ("HAS_FILE", "File@Host:ws-1/C:\\Windows\\System32\\cmd.exe"),
     }
 
 

@@ -70,7 +70,7 @@ def test_a_record_without_a_graph_is_mapped_by_the_writer() -> None:
     assert b'"graph"' not in value
     written = graph_event(decode_record(value))
     assert written == replace(to_graph_event("evt-3", "ocsf", event, RECEIVED), dropped=())
-    assert [link.entity.key for link in written.links] == ["User:alice"]
+    assert [link.entity.key for link in written.links] == ["User@Event:evt-3/alice"]
 
 
 def one_entity_wire() -> dict[str, Any]:

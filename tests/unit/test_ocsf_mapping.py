@@ -75,18 +75,34 @@ def test_process_and_file_keys() -> None:
     event = to_graph_event("p1", "ocsf", raw, RECEIVED)
     assert links(event) == {
         ("ON_DEVICE", "Host:ws-1", "Host"),
-        ("HAS_PROCESS", "Process:Host:ws-1/4242/1710410400000", "Process"),
+        ("HAS_PROCESS", "Process@Host:ws-1/4242/1710410400000", "Process"),
         ("HAS_FILE", "File:sha256:" + "bb" * 32, "File"),
     }
 
 
-def test_unknown_type_is_no_label() -> None:
+def test_a_type_outside_the_allowlist_is_dropped_with_its_reason() -> None:
     raw = {"class_uid": 1, "src": {"type": "User) DETACH DELETE n //", "id": "x"}}
     event = to_graph_event("u1", "ocsf", raw, RECEIVED)
-    (link,) = event.links
-    assert link.entity.label is None
-    assert link.entity.type == "User) DETACH DELETE n //"
-    assert link.entity.key == "User) DETACH DELETE n //:x"
+    assert event.links == ()
+    (dropped,) = event.dropped
+    assert dropped.path == "src.type"
+    assert dropped.reason.startswith("is not one of the entity types")
+
+
+@pytest.mark.parametrize("raw_type", ["User:Admin", "user:admin", "Host:x", "Users", "User)"])
+def test_a_type_with_a_colon_cannot_take_over_another_key(raw_type: str) -> None:
+    """`{"type": "User:Admin", "id": "x"}` once keyed `User:Admin:x`, the key of
+    `{"type": "User", "id": "Admin:x"}`: now the kind part is the allowlisted label only."""
+    crafted = to_graph_event(
+        "c1", "ocsf", {"class_uid": 1, "src": {"type": raw_type, "id": "x"}}, RECEIVED
+    )
+    assert crafted.links == ()
+    honest = to_graph_event(
+        "c2", "ocsf", {"class_uid": 1, "src": {"type": "User", "id": "Admin:x"}}, RECEIVED
+    )
+    (link,) = honest.links
+    assert link.entity.key == "User:Admin:x"
+    assert link.entity.label == "User"
 
 
 def test_type_matching_is_case_insensitive() -> None:
@@ -156,7 +172,7 @@ def test_unsupported_source_format() -> None:
         ({"type": "ip", "id": " 2001:db8::1 "}, "2001:DB8::1"),
         ({"type": "IP", "id": "::FFFF:10.0.0.5"}, "::ffff:10.0.0.5"),
         ({"type": "IP", "id": "10.0.0.5", "ip": "10.0.0.5"}, "10.0.0.5"),
-        ({"type": "IP", "ip": "FE80::0:1"}, "fe80::1"),
+        ({"type": "IP", "ip": "2001:DB8::0:1"}, "2001:db8::1"),
     ],
 )
 def test_simplified_ip_is_keyed_like_ocsf_ip_fields(

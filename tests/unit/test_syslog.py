@@ -181,8 +181,8 @@ CASES: list[tuple[str, str, int, int, Links, dict[str, Any]]] = [
         1,
         {
             ("ON_DEVICE", "Host:web-1"),
-            ("HAS_ACTOR_PROCESS", "Process:Host:web-1/sshd/4242"),
-            ("HAS_USER", "User:admin"),
+            ("HAS_ACTOR_PROCESS", "Process@Host:web-1/4242/sshd"),
+            ("HAS_USER", "User@Host:web-1/admin"),
             ("HAS_SOURCE", "IP:203.0.113.9"),
         },
         {"status": "Failure", "status_id": 2, "status_detail": "Invalid user", "src_port": 52814, "auth_method": "password"},
@@ -194,8 +194,8 @@ CASES: list[tuple[str, str, int, int, Links, dict[str, Any]]] = [
         1,
         {
             ("ON_DEVICE", "Host:web-1"),
-            ("HAS_ACTOR_PROCESS", "Process:Host:web-1/sshd/4243"),
-            ("HAS_USER", "User:alice"),
+            ("HAS_ACTOR_PROCESS", "Process@Host:web-1/4243/sshd"),
+            ("HAS_USER", "User@Host:web-1/alice"),
             ("HAS_SOURCE", "IP:10.0.0.5"),
         },
         {"status": "Success", "auth_method": "publickey", "syslog_format": "rfc5424", "facility": 10},
@@ -207,8 +207,8 @@ CASES: list[tuple[str, str, int, int, Links, dict[str, Any]]] = [
         1,
         {
             ("ON_DEVICE", "Host:web-1"),
-            ("HAS_ACTOR_PROCESS", "Process:Host:web-1/sshd/77"),
-            ("HAS_USER", "User:bob"),
+            ("HAS_ACTOR_PROCESS", "Process@Host:web-1/77/sshd"),
+            ("HAS_USER", "User@Host:web-1/bob"),
             ("HAS_SOURCE", "Host:jump.corp.example"),
         },
         {"status": "Success", "src_port": 2200},
@@ -220,8 +220,8 @@ CASES: list[tuple[str, str, int, int, Links, dict[str, Any]]] = [
         2,
         {
             ("ON_DEVICE", "Host:web-1"),
-            ("HAS_PRINCIPAL", "User:alice"),
-            ("HAS_USER", "User:root"),
+            ("HAS_PRINCIPAL", "User@Host:web-1/alice"),
+            ("HAS_USER", "User@Host:web-1/root"),
         },
         {"status": "Success", "cmd_line": "/usr/bin/systemctl restart nginx", "tty": "pts/0", "cwd": "/home/alice"},
     ),
@@ -230,7 +230,7 @@ CASES: list[tuple[str, str, int, int, Links, dict[str, Any]]] = [
         SUDO_DENIED,
         1007,
         2,
-        {("ON_DEVICE", "Host:web-1"), ("HAS_PRINCIPAL", "User:bob"), ("HAS_USER", "User:root")},
+        {("ON_DEVICE", "Host:web-1"), ("HAS_PRINCIPAL", "User@Host:web-1/bob"), ("HAS_USER", "User@Host:web-1/root")},
         {"status": "Failure", "status_detail": "user NOT in sudoers", "cmd_line": "/bin/sh -c id ; whoami"},
     ),
     (
@@ -272,8 +272,8 @@ CASES: list[tuple[str, str, int, int, Links, dict[str, Any]]] = [
         5,
         {
             ("ON_DEVICE", "Host:mymachine.example.com"),
-            ("HAS_USER", "User:root"),
-            ("HAS_PRINCIPAL", "User:lonvick"),
+            ("HAS_USER", "User@Host:mymachine.example.com/root"),
+            ("HAS_PRINCIPAL", "User@Host:mymachine.example.com/lonvick"),
         },
         {"msgid": "ID47", "app_name": "su", "status": "Failure", "tty": "/dev/pts/8"},
     ),
@@ -312,8 +312,8 @@ def test_sshd_garbage_address_is_no_entity() -> None:
     assert event.props["class_uid"] == 3002
     assert links(event) == {
         ("ON_DEVICE", "Host:h"),
-        ("HAS_ACTOR_PROCESS", "Process:Host:h/sshd/1"),
-        ("HAS_USER", "User:alice"),
+        ("HAS_ACTOR_PROCESS", "Process@Host:h/1/sshd"),
+        ("HAS_USER", "User@Host:h/alice"),
     }
 
 

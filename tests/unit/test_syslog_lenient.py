@@ -66,7 +66,7 @@ def test_placeholder_host_names_are_never_entities(host: str) -> None:
     )
     event = to_graph_event("p", "syslog", line, RECEIVED)
     assert {(link.rel, link.entity.key) for link in event.links} == {
-        ("HAS_USER", "User:bob"),
+        ("HAS_USER", "User@Event:p/bob"),
         ("HAS_SOURCE", "IP:10.0.0.8"),
     }
 
@@ -92,7 +92,7 @@ def test_free_form_line_keeps_what_recognisers_find() -> None:
     assert event.time == RECEIVED
     assert event.props["class_uid"] == 3002
     assert {(link.rel, link.entity.key) for link in event.links} == {
-        ("HAS_USER", "User:root"),
+        ("HAS_USER", "User@Event:f/root"),
         ("HAS_SOURCE", "IP:10.9.9.9"),
     }
 
@@ -126,10 +126,11 @@ def test_any_text_is_an_event_or_a_named_refusal_and_no_placeholder_entity(text:
         assert not text.strip() or "not text" in outcome.msg or "characters long" in outcome.msg
         return
     for link in outcome.links:
-        natural_id = link.entity.key.split(":", 1)[1]
+        head, _, natural_id = link.entity.key.partition(":")
+        if "@" in head:  # <Kind>@<scope key>/<natural id>
+            scope, _, natural_id = link.entity.key.partition("@")[2].partition("/")
+            assert not is_placeholder(scope.partition(":")[2]), link
         assert not is_placeholder(natural_id), link
-        if link.entity.type == "Process":  # <host key>/<program>/<pid>
-            assert not is_placeholder(natural_id.split("/")[0].split(":", 1)[1]), link
 
 
 @pytest.mark.parametrize(

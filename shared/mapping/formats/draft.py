@@ -10,6 +10,8 @@ from typing import Any, Final
 from shared.mapping.addresses import canonical_ip
 from shared.mapping.fields import decimal_int
 from shared.mapping.graph_model import Scalar
+from shared.mapping.local_names import address_scope, is_local_host_name
+from shared.mapping.ocsf import keys
 from shared.mapping.placeholders import meaningful
 
 _BASENAME: Final = re.compile(r"[/\\]")
@@ -45,18 +47,20 @@ def host_or_ip(name: str | None) -> dict[str, str]:
     address (so it keys the same IP node whatever field named it), `{"hostname": ...}`
     otherwise, and nothing for a placeholder (`-`, `unknown`, ...)."""
     text = meaningful(name)
-    if text is None:
-        return {}
+    if text is None or is_local_host_name(text):
+        return {}  # `localhost` says nothing about which machine
     address = canonical_ip(text)
     return {"ip": address} if address is not None else {"hostname": text}
 
 
 def device_key(device: dict[str, Any]) -> str | None:
-    """The key the device's node gets (Host by name, else IP), to scope process ids."""
+    """The key the device's node gets (Host by name, else IP), to scope process ids;
+    None when the device is known only by an address every machine has (127.0.0.1)."""
     if device.get("hostname"):
-        return f"Host:{device['hostname'].lower()}"
-    if device.get("ip"):
-        return f"IP:{device['ip']}"
+        return keys.host(None, None, device["hostname"], None)
+    address = device.get("ip")
+    if address and address_scope(address) == "global":
+        return keys.global_key("IP", address)
     return None
 
 

@@ -4,9 +4,9 @@ Every line gets the sending host (`device`, ON_DEVICE) unless its HOSTNAME is a
 placeholder (`-`, `---`, `unknown`): a filler shared by unrelated senders would join
 their events in one node. A HOSTNAME that is an address is the device's IP, as in CEF.
 When the line names both a program and a process id, the sending process
-(`actor.process`, HAS_ACTOR_PROCESS) is keyed `Process:<host key>/<app>/<procid>`:
+(`actor.process`, HAS_ACTOR_PROCESS) is keyed `Process@<host key>/<procid>/<app>`:
 syslog carries no process start time, so a recycled pid of the same program on the
-same host shares the node.
+same host shares the node. A HOSTNAME of `localhost` names no machine: no device.
 
 Then the message is offered to the recognisers (`syslog_recognisers.RECOGNISERS`); the
 first that reads it sets the class and adds what it found, otherwise the event is
@@ -31,6 +31,7 @@ from shared.mapping.formats.draft import OcsfDraft, compact, device_key, host_or
 from shared.mapping.formats.syslog import SyslogMessage
 from shared.mapping.formats.syslog_recognisers import recognise
 from shared.mapping.graph_model import Scalar
+from shared.mapping.local_names import address_scope, is_subnet_broadcast, netmask_bits
 
 # Syslog severity 0 (Emergency) .. 7 (Debug) to OCSF severity_id.
 _SEVERITY: Final = (6, 5, 5, 4, 3, 2, 1, 1)
@@ -55,7 +56,7 @@ def syslog_to_ocsf(message: SyslogMessage) -> OcsfDraft:
         event["device"] = device
     host = device_key(device)
     if host and message.app_name and message.procid:
-        event["actor"] = {"process": _sender_process(host, message.app_name, message.procid)}
+        event["actor"] = {"process": _sender_process(message.app_name, message.procid)}
 
     props = _extra_props(message)
     found = recognise(message.app_name, message.msg)
@@ -72,24 +73,33 @@ def syslog_to_ocsf(message: SyslogMessage) -> OcsfDraft:
 
 
 def _address_observables(text: str) -> list[dict[str, Any]]:
+    """The addresses a line names, less the netmasks it names and the broadcast
+    addresses of the subnets those masks give (`broadcast 10.0.1.255 netmask
+    255.255.255.0`): they name no host."""
     found: dict[str, None] = {}
     for token in _ADDRESS.findall(text):
         address = canonical_ip(token)
         if address is not None:
             found[address] = None
-            if len(found) == _MAX_OBSERVABLES:
-                break
+    masks = {bits for address in found if (bits := netmask_bits(address)) is not None}
+    hosts = [
+        address
+        for address in found
+        if address_scope(address) != "none"
+        and not any(is_subnet_broadcast(address, bits) for bits in masks)
+    ]
     return [
         {"name": "message", "type_id": 2, "type": "IP Address", "value": address}
-        for address in found
+        for address in hosts[:_MAX_OBSERVABLES]
     ]
 
 
-def _sender_process(host: str, app: str, procid: str) -> dict[str, Any]:
-    process: dict[str, Any] = {"uid": f"{host}/{app}/{procid}", "name": app}
+def _sender_process(app: str, procid: str) -> dict[str, Any]:
+    """The OCSF mapping keys it by the device, the pid and the name, as every process
+    without a uid; a PROCID that is no number is a label, kept in the name."""
     if procid.isdecimal() and len(procid) < 19:
-        process["pid"] = int(procid)
-    return process
+        return {"name": app, "pid": int(procid)}
+    return {"name": f"{app}[{procid}]"}
 
 
 def _extra_props(message: SyslogMessage) -> dict[str, Scalar]:

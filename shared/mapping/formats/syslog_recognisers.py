@@ -24,6 +24,7 @@ from shared.mapping.placeholders import meaningful
 _NETFILTER_FIELD: Final = re.compile(r"(?<!\S)([A-Z]+)=(\S*)", re.ASCII)
 # Where the fields start: IN= (or SRC= when IN= is absent), glued or not to the prefix
 # (`[wan-lan-default-D]IN=eth0`, `host:IN=eth1`).
+_QUOTED_PACKET: Final = re.compile(r"\[[^\]]*\]")
 _NETFILTER_START: Final = re.compile(r"(?<![A-Z])(?:IN|SRC)=", re.ASCII)
 _KERNEL_UPTIME: Final = re.compile(r"\[\s*\d+\.\d+\]\s*", re.ASCII)
 # EdgeOS/VyOS name a rule's log prefix `[<ruleset>-<rule>-<A|D|R>]`: accept, drop, reject.
@@ -89,7 +90,12 @@ def netfilter(msg: str) -> OcsfDraft | None:
     start = _NETFILTER_START.search(msg)
     if start is None:
         return None
-    fields = {m[1]: m[2] for m in _NETFILTER_FIELD.finditer(msg[start.start() :])}
+    # An ICMP error quotes the packet it answers in brackets (`[SRC=... DST=... ]`):
+    # those are another packet's fields and must not replace this one's.
+    outer = _QUOTED_PACKET.sub(" ", msg[start.start() :])
+    fields: dict[str, str] = {}
+    for match in _NETFILTER_FIELD.finditer(outer):
+        fields.setdefault(match[1], match[2])
     src, dst = canonical_ip(fields.get("SRC")), canonical_ip(fields.get("DST"))
     if src is None and dst is None:
         return None

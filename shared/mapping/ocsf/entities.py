@@ -16,6 +16,7 @@ from typing import Any, Final
 from shared.mapping.addresses import canonical_ip
 from shared.mapping.fields import Loc, attrs
 from shared.mapping.graph_model import Entity, Scalar
+from shared.mapping.local_names import address_scope
 from shared.mapping.ocsf import keys
 from shared.mapping.ocsf.reader import Reader
 from shared.mapping.ocsf.values import (
@@ -38,11 +39,14 @@ class Context:
     event_id: str
     device_key: str | None  # the host the event (or this part of it) happened on
     cloud_provider: str | None
+    # The host names its users case-insensitively (Windows): bare names are folded.
+    fold_names: bool = False
 
     @property
     def scope(self) -> str:
-        """What makes a pid or a path unique: the host, else this one event."""
-        return self.device_key or f"event/{self.event_id}"
+        """What makes a local name (a pid, a path, `root`, 127.0.0.1) unique: the host,
+        else this one event."""
+        return self.device_key or keys.event_scope(self.event_id)
 
 
 Builder = Callable[[dict[str, Any], Loc, Context], Iterator[Entity]]
@@ -55,7 +59,7 @@ def user(obj: dict[str, Any], loc: Loc, ctx: Context) -> Iterator[Entity]:
     read = ctx.read
     uid, name = read.text(obj, "uid", loc), read.text(obj, "name", loc)
     domain, email = read.text(obj, "domain", loc), read.text(obj, "email_addr", loc)
-    key = keys.user(uid, name, domain, email)
+    key = keys.user(uid, name, domain, email, ctx.scope, fold=ctx.fold_names)
     if key is not None:
         found = attrs(uid=uid, name=name, domain=domain, email_addr=email)
         found.update(read.texts(obj, loc, full_name="full_name", user_type="type"))
@@ -89,7 +93,7 @@ def account(obj: dict[str, Any], loc: Loc, ctx: Context) -> Iterator[Entity]:
 def group(obj: dict[str, Any], loc: Loc, ctx: Context) -> Iterator[Entity]:
     uid, name = ctx.read.text(obj, "uid", loc), ctx.read.text(obj, "name", loc)
     domain = ctx.read.text(obj, "domain", loc)
-    key = keys.group(uid, name, domain)
+    key = keys.group(uid, name, domain, ctx.scope, fold=ctx.fold_names)
     if key is not None:
         yield Entity(key, "Group", "Group", attrs(uid=uid, name=name, domain=domain))
 
@@ -98,15 +102,14 @@ def host(obj: dict[str, Any], loc: Loc, ctx: Context) -> Iterator[Entity]:
     """Devices, endpoints and network interfaces: their IP, and the host when named."""
     read = ctx.read
     ip = read.ip(obj, "ip", loc)
-    if ip is not None:
-        yield ip_entity(ip)
     hostname, name = read.text(obj, "hostname", loc), read.text(obj, "name", loc)
     # Each name parsed as an address once: it is an IP, or it is the host's name.
     hostname_ip = None if hostname is None else canonical_ip(hostname)
     name_ip = None if name is None else canonical_ip(name)
-    for address in (hostname_ip, name_ip):
-        if address is not None and address != ip:
-            yield ip_entity(address)
+    for address in dict.fromkeys((ip, hostname_ip, name_ip)):
+        entity = None if address is None else ip_entity(address, ctx.scope)
+        if entity is not None:
+            yield entity
     hostname = None if hostname_ip else hostname
     name = None if name_ip else name
     uid, instance_uid = read.text(obj, "uid", loc), read.text(obj, "instance_uid", loc)
@@ -131,9 +134,14 @@ def host_key(obj: dict[str, Any] | None, loc: Loc, read: Reader) -> str | None:
         None if name is None or canonical_ip(name) else name,
     )
     if key is None:
-        # A device known only by its address (a CEF `dvc`) still scopes its processes.
+        # A device known only by its address (a CEF `dvc`) still scopes its processes,
+        # unless the address is one every machine has (127.0.0.1).
         address = canonical_ip(read.text(obj, "ip", loc)) or canonical_ip(hostname)
-        key = f"IP:{address}" if address else None
+        key = (
+            keys.global_key("IP", address)
+            if address and address_scope(address) == "global"
+            else None
+        )
     return key
 
 
@@ -193,11 +201,13 @@ def resource(obj: dict[str, Any], loc: Loc, ctx: Context) -> Iterator[Entity]:
         found.update(read.texts(obj, loc, region="region"))
         yield Entity(key, "Resource", "Resource", found)
     ip = read.ip(obj, "ip", loc)
-    if ip is not None:
-        yield ip_entity(ip)
-    hostname = read.text(obj, "hostname", loc)
-    if hostname is not None:
-        yield host_or_ip(hostname)
+    named = (
+        None if ip is None else ip_entity(ip, ctx.scope),
+        None
+        if (hostname := read.text(obj, "hostname", loc)) is None
+        else host_or_ip(hostname, ctx.scope),
+    )
+    yield from (entity for entity in named if entity is not None)
 
 
 def managed_entity(obj: dict[str, Any], loc: Loc, ctx: Context) -> Iterator[Entity]:
@@ -224,7 +234,9 @@ def dns_answer(obj: dict[str, Any], loc: Loc, ctx: Context) -> Iterator[Entity]:
         return
     address = canonical_ip(rdata)
     if address is not None:
-        yield ip_entity(address)
+        entity = ip_entity(address, ctx.scope)
+        if entity is not None:
+            yield entity
     elif (ctx.read.text(obj, "type", loc) or "").upper() in ("CNAME", "NS", "PTR", "MX"):
         entity = domain_entity(rdata.split()[-1])
         if entity is not None:

@@ -60,8 +60,9 @@ def ocsf_to_graph_event(
         cloud_provider=read.text(cloud, "provider", (*base, "cloud"))
         if isinstance(cloud, dict)
         else None,
+        fold_names=_windows(event),
     )
-    mentions = [*simple_mentions(event, base, read), *SchemaWalk(version, ctx).event(event)]
+    mentions = [*simple_mentions(event, base, ctx), *SchemaWalk(version, ctx).event(event)]
     class_info = SCHEMA.class_info(version, int(props["class_uid"]))
     entities = _merged(mentions)
     return GraphEvent(
@@ -75,6 +76,22 @@ def ocsf_to_graph_event(
         dropped=tuple(dict.fromkeys(read.dropped)),
         associations=_associations(mentions, class_info),
     )
+
+
+def _windows(event: dict[str, Any]) -> bool:
+    """Whether the event comes from Windows, whose account names ignore case."""
+    device, metadata = event.get("device"), event.get("metadata")
+    os = device.get("os") if isinstance(device, dict) else None
+    if isinstance(os, dict):
+        if os.get("type_id") == 100:
+            return True
+        if any(
+            isinstance(v, str) and "windows" in v.lower() for v in (os.get("name"), os.get("type"))
+        ):
+            return True
+    product = metadata.get("product") if isinstance(metadata, dict) else None
+    vendor = product.get("vendor_name") if isinstance(product, dict) else None
+    return isinstance(vendor, str) and "microsoft" in vendor.lower()
 
 
 def _event_time(event: dict[str, Any], base: Loc, received_at: datetime, read: Reader) -> datetime:

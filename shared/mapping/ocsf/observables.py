@@ -58,10 +58,12 @@ def observable_entities(
 
 def _by_kind(kind: str, value: str, ctx: Context) -> Iterator[Entity]:
     if kind in ("type:ip_t", "type:hostname_t", "object:endpoint"):
-        yield values.host_or_ip(value)
+        entity = values.host_or_ip(value, ctx.scope)
+        if entity is not None:
+            yield entity
     elif kind in ("type:username_t", "object:user"):
         domain, _, name = value.rpartition("\\")
-        key = keys.user(None, name, domain or None, None)
+        key = keys.user(None, name, domain or None, None, ctx.scope, fold=ctx.fold_names)
         if key is not None:
             yield Entity(key, "User", "User", attrs(name=name, domain=domain or None))
     elif kind in ("type:email_t", "object:email"):

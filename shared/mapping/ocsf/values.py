@@ -18,8 +18,10 @@ from shared.mapping.placeholders import is_placeholder
 _HASH_BY_LENGTH: Final = {64: "sha256", 40: "sha1", 32: "md5"}
 
 
-def ip_entity(address: str) -> Entity:
-    return Entity(f"IP:{address}", "IP", "IP", {"address": address})
+def ip_entity(address: str, scope: str) -> Entity | None:
+    """None for an address that names no host (broadcast, netmask, multicast)."""
+    key = keys.ip(address, scope)
+    return None if key is None else Entity(key, "IP", "IP", {"address": address})
 
 
 def email_entity(text: str) -> Entity | None:
@@ -47,12 +49,14 @@ def domain_entity(name: str | None) -> Entity | None:
     return Entity(f"Domain:{canonical}", "Domain", "Domain", {"name": canonical})
 
 
-def host_or_ip(name: str) -> Entity:
-    """A host name that is an address is that IP, in every format."""
+def host_or_ip(name: str, scope: str) -> Entity | None:
+    """A host name that is an address is that IP, in every format; `localhost` is no
+    host (None)."""
     address = canonical_ip(name)
     if address is not None:
-        return ip_entity(address)
-    return Entity(f"Host:{name.lower()}", "Host", "Host", {"hostname": name})
+        return ip_entity(address, scope)
+    key = keys.host(None, None, name, None)
+    return None if key is None else Entity(key, "Host", "Host", {"hostname": name})
 
 
 def url_entities(text: str) -> Iterator[Entity]:

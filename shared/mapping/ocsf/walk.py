@@ -201,7 +201,8 @@ class SchemaWalk:
     def _scalar(self, kind: str, value: object, loc: Loc, ctx: Context) -> list[Entity]:
         if kind == "ip":
             address = ctx.read.ip_value(value, loc)
-            return [] if address is None else [values.ip_entity(address)]
+            entity = None if address is None else values.ip_entity(address, ctx.scope)
+            return [] if entity is None else [entity]
         text = ctx.read.text_value(value, loc)
         if text is None:
             return []
