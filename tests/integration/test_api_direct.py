@@ -97,13 +97,25 @@ def test_injection_in_type_creates_no_label(direct_client: TestClient, graph: Gr
     victim = {"id": "victim", "event": {"class_uid": 1, "src": {"type": "User", "id": "keep-me"}}}
     assert direct_client.post("/events", json=victim).status_code == 201
     hostile = {"event": {"class_uid": 1, "src": {"type": "User) DETACH DELETE n //", "id": "x"}}}
-    assert direct_client.post("/events", json=hostile).status_code == 201
+    answer = direct_client.post("/events", json=hostile)
+    assert answer.status_code == 201
+    assert [d["path"] for d in answer.json()["dropped"]] == ["src.type"]
     assert graph.value("MATCH (e:Event) RETURN count(e) AS c") == 2
     assert graph.value("MATCH (u:User {key: 'User:keep-me'}) RETURN count(u) AS c") == 1
     labels = graph.value("CALL db.labels() YIELD label RETURN collect(label) AS l")
     assert sorted(labels) == ["Entity", "Event", "User"]
-    node = graph.query("MATCH (n:Entity {type: 'User) DETACH DELETE n //'}) RETURN labels(n) AS l")
-    assert node == [{"l": ["Entity"]}]
+    assert graph.value("MATCH (n:Entity) RETURN count(n) AS c") == 1
+
+
+def test_a_type_with_a_colon_takes_over_no_key(direct_client: TestClient, graph: Graph) -> None:
+    honest = {"id": "honest", "event": {"class_uid": 1, "src": {"type": "User", "id": "Admin:x"}}}
+    crafted = {"id": "crafted", "event": {"class_uid": 1, "src": {"type": "User:Admin", "id": "x"}}}
+    assert direct_client.post("/events", json=honest).status_code == 201
+    assert direct_client.post("/events", json=crafted).status_code == 201
+    rows = graph.query(
+        "MATCH (e:Event)-[r]->(n:Entity) RETURN e.id AS e, n.key AS key, labels(n) AS labels"
+    )
+    assert rows == [{"e": "honest", "key": "User:Admin:x", "labels": ["Entity", "User"]}]
 
 
 @pytest.mark.parametrize(
