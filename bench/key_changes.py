@@ -61,9 +61,9 @@ def _program(pattern: re.Pattern[str] | None) -> str:
     """A program name the recogniser's pattern takes (the first word it spells)."""
     if pattern is None:
         return "app"
-    for word in re.findall(r"[a-z][a-z0-9_-]*", pattern.pattern):
-        if pattern.fullmatch(word):
-            return word
+    for match in re.finditer(r"[a-z][a-z0-9_-]*", pattern.pattern):
+        if pattern.fullmatch(match[0]):
+            return match[0]
     return "app"
 
 
