@@ -11,8 +11,8 @@ from shared.mapping.ocsf.naming import relationship_types
 
 Scalar = str | int | float | bool
 
-# Type labels an entity may carry. Anything else stays a plain :Entity with a `type`
-# property: an open set of labels would let any client reshape the schema.
+# Type labels an entity may carry; the mapping builds no entity of any other type
+# (an open set of labels would let any client reshape the schema).
 ENTITY_LABELS: Final[frozenset[str]] = frozenset(
     {
         "User",

@@ -76,7 +76,7 @@ SAMPLES: list[tuple[str, str, Any, int, list[Row]]] = [
         [
             ("HAS_ACTOR_PROCESS", "Process@Host:web-1/99/sshd", ["Process"]),
             ("HAS_SOURCE", "IP:203.0.113.77", ["IP"]),
-            ("HAS_USER", "User:oracle", ["User"]),
+            ("HAS_USER", "User@Host:web-1/oracle", ["User"]),
             ("ON_DEVICE", "Host:web-1", ["Host"]),
         ],
     ),
@@ -138,7 +138,7 @@ SAMPLES: list[tuple[str, str, Any, int, list[Row]]] = [
         [
             ("HAS_ACTOR_PROCESS", "Process@Host:web-1/4242/sshd", ["Process"]),
             ("HAS_SOURCE", "IP:203.0.113.9", ["IP"]),
-            ("HAS_USER", "User:admin", ["User"]),
+            ("HAS_USER", "User@Host:web-1/admin", ["User"]),
             ("ON_DEVICE", "Host:web-1", ["Host"]),
         ],
     ),
@@ -150,7 +150,7 @@ SAMPLES: list[tuple[str, str, Any, int, list[Row]]] = [
         [
             ("HAS_ACTOR_PROCESS", "Process@Host:web-1/4243/sshd", ["Process"]),
             ("HAS_SOURCE", "IP:10.0.0.5", ["IP"]),
-            ("HAS_USER", "User:alice", ["User"]),
+            ("HAS_USER", "User@Host:web-1/alice", ["User"]),
             ("ON_DEVICE", "Host:web-1", ["Host"]),
         ],
     ),
@@ -160,8 +160,8 @@ SAMPLES: list[tuple[str, str, Any, int, list[Row]]] = [
         syslog.SUDO,
         1007,
         [
-            ("HAS_PRINCIPAL", "User:alice", ["User"]),
-            ("HAS_USER", "User:root", ["User"]),
+            ("HAS_PRINCIPAL", "User@Host:web-1/alice", ["User"]),
+            ("HAS_USER", "User@Host:web-1/root", ["User"]),
             ("ON_DEVICE", "Host:web-1", ["Host"]),
         ],
     ),
@@ -310,7 +310,7 @@ def test_free_form_line_is_stored_with_how_it_was_read(
     assert row[0]["raw"] == '"' + line + '"'
     assert edges(graph, "ff") == [
         ("HAS_SOURCE", "IP:10.9.9.9", ["IP"]),
-        ("HAS_USER", "User:root", ["User"]),
+        ("HAS_USER", "User@Event:ff/root", ["User"]),
     ]
 
 

@@ -83,7 +83,13 @@ def assert_exactly(graph: Graph, tag: str, lines: list[Line]) -> None:
         assert row["source_format"] == "syslog"
         assert row["class_uid"] == 3002
         assert row["ip"] == f"IP:{line.ip}"
-        assert row["user"] == f"User:{line.user}"
+        # A bare name is local to its host; `q"u\o0` reads as domain `q"u`, user `o0`.
+        expected = (
+            f"User:{line.user.lower()}"
+            if "\\" in line.user
+            else f"User@Host:{line.host}/{line.user}"
+        )
+        assert row["user"] == expected
         assert row["host_events"] == 1, "an entity counted one event twice"
         assert row["id"].startswith("sng-"), row["id"]
 
