@@ -3,8 +3,9 @@ distinct keys this checkout gives against an earlier commit's, on the same input
 
     .venv/bin/python -m bench.key_changes --ref 4cafe6e
 
-Inputs: the vendor samples of tests/vendor_samples.py, the syslog recognisers' example
-lines, and 2,000 events of the bench mix. The earlier commit runs in a subprocess from a
+Inputs: the syslog recognisers' example lines (from three hosts, one of them
+`localhost`) and 2,000 events of the bench mix. (The bench never imports the tests, so
+the vendor samples are compared by tests/unit/test_vendor_graphs.py instead.) The earlier commit runs in a subprocess from a
 temporary `git worktree`. Reported: distinct keys before and after, how many stayed,
 and the changed ones by kind, with examples.
 """
@@ -44,9 +45,8 @@ def inputs() -> list[tuple[str, str, object]]:
     sys.path.insert(0, str(ROOT))
     from bench.events import serialized_pool
     from shared.mapping.formats.syslog_recognisers import RECOGNISERS
-    from tests.vendor_samples import SAMPLES
 
-    found: list[tuple[str, str, object]] = [(s.name, "ocsf", s.event) for s in SAMPLES]
+    found: list[tuple[str, str, object]] = []
     for recogniser in RECOGNISERS:
         for index, message in enumerate(recogniser.samples):
             host = ("web-1", "db-7", "localhost")[index % 3]
