@@ -7,7 +7,6 @@ import json
 import signal
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -67,14 +66,6 @@ def event_count(graph: Graph) -> int:
 @pytest.fixture
 def group() -> str:
     return f"test-group-{uuid.uuid4().hex[:8]}"
-
-
-@pytest.fixture
-def writers(tmp_path: Path) -> Iterator[list[ServiceProcess]]:
-    started: list[ServiceProcess] = []
-    yield started
-    for writer in started:
-        writer.close()
 
 
 def test_thousand_events_posted_in_kafka_mode_land_once(

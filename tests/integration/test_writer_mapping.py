@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pytest
 from starlette.testclient import TestClient
 
 from ingest_api.app import create_app
@@ -32,14 +30,6 @@ BAD_IP = {
     "src_endpoint": {"ip": "not-an-address"},
     "dst_endpoint": {"ip": "10.9.9.9"},
 }
-
-
-@pytest.fixture
-def writers() -> Iterator[list[ServiceProcess]]:
-    started: list[ServiceProcess] = []
-    yield started
-    for writer in started:
-        writer.close()
 
 
 def event_count(graph: Graph) -> int:
