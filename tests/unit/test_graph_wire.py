@@ -107,6 +107,7 @@ def one_entity_wire() -> dict[str, Any]:
         ),
         (lambda w: w["props"].__setitem__("id", "other"), "names 'id'"),
         (lambda w: w["props"].__setitem__("_batch", 1), "names '_batch'"),
+        (lambda w: w["props"].__setitem__("dropped", "x"), "names 'dropped'"),
         (lambda w: w["entities"][0][3].__setitem__("event_count", 9), "names 'event_count'"),
         (lambda w: w["entities"][0][3].__setitem__("_rank_name", "z"), "names '_rank_name'"),
     ],
