@@ -18,7 +18,6 @@ from bench.events import EventGenerator
 from bench.infra import BenchEnv
 from shared.kafka_io.codec import CONTENT_TYPE, SCHEMA_VERSION, EventRecord
 from shared.mapping.graph_model import GraphEvent
-from shared.mapping.graph_wire import graph_to_wire
 from shared.mapping.to_graph import to_graph_event
 from shared.neo4j_store.repository import GraphRepository
 
@@ -147,18 +146,11 @@ async def delete_topics(env: BenchEnv, prefix: str) -> None:
 def records_for(
     generator: EventGenerator, ids: Sequence[str], pool: int | None = None
 ) -> list[EventRecord]:
-    """The records ingest_api would write, each with its mapped graph."""
+    """The records ingest_api would write (version 2: the event, no graph)."""
     now = datetime.now(UTC)
     size = pool or len(ids)
     events = [generator.event(n) for n in range(min(size, len(ids)))]
-    # The mapped graph holds no event id, so one per pooled event serves every copy.
-    graphs = [
-        graph_to_wire(to_graph_event(f"pool-{n}", "ocsf", e, now)) for n, e in enumerate(events)
-    ]
-    return [
-        EventRecord(event_id, "ocsf", events[i % size], now, graphs[i % size])
-        for i, event_id in enumerate(ids)
-    ]
+    return [EventRecord(event_id, "ocsf", events[i % size], now) for i, event_id in enumerate(ids)]
 
 
 def serialized(

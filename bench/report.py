@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import platform
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,47 @@ _KEEP_START = "<!-- analysis:start -->"
 _KEEP_END = "<!-- analysis:end -->"
 
 
-def machine_facts(neo4j_version: str | None) -> dict[str, Any]:
+# A jar of the broker's own distribution on its class path names its version.
+_KAFKA_JAR = re.compile(r"^kafka(?:-server-common|-clients|_[0-9.]+)-([0-9][0-9A-Za-z.-]*)\.jar$")
+
+
+def kafka_version_from_cmdline(argv: list[str], listdir: Callable[[str], list[str]]) -> str | None:
+    """The version of the Kafka a java command line runs, from its class path (`-cp`,
+    with directory wildcards as kafka-run-class.sh writes them); None if none says."""
+    for flag, value in itertools.pairwise(argv):
+        if flag not in ("-cp", "-classpath", "--class-path"):
+            continue
+        for entry in value.split(":"):
+            folder, _, name = entry.rpartition("/")
+            names = _listed(folder, listdir) if name == "*" else [name]
+            for jar in sorted(names):
+                match = _KAFKA_JAR.match(jar)
+                if match:
+                    return match[1]
+    return None
+
+
+def _listed(folder: str, listdir: Callable[[str], list[str]]) -> list[str]:
+    try:
+        return listdir(folder or "/")
+    except OSError:
+        return []
+
+
+def broker_kafka_version(pid: int | None) -> str:
+    """What the broker process runs, else `unknown` (a remote broker): never a guess."""
+    if pid is not None:
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+        except OSError:
+            argv = []
+        found = kafka_version_from_cmdline(argv, os.listdir)
+        if found:
+            return found
+    return "unknown"
+
+
+def machine_facts(neo4j_version: str | None, kafka_version: str = "unknown") -> dict[str, Any]:
     model = "unknown"
     with open("/proc/cpuinfo") as f:
         for line in f:
@@ -34,7 +76,7 @@ def machine_facts(neo4j_version: str | None) -> dict[str, Any]:
         "ram_gib": round(mem_kib / 1024 / 1024, 1),
         "python": platform.python_version(),
         "kernel": platform.release(),
-        "kafka": os.environ.get("BG_KAFKA_VERSION", "3.9.1"),
+        "kafka": kafka_version,
         "neo4j": neo4j_version or "5.26",
         "loadavg_start": os.getloadavg(),
     }
@@ -79,9 +121,13 @@ def table_rows(results: list[dict[str, Any]]) -> list[list[str]]:
         if r["stage"] == 2 and "ingest_cpu_us_per_event" in d:
             measured += f" (ingest_api CPU {d['ingest_cpu_us_per_event']:.0f} us/event)"
         if r["stage"] == 4:
-            measured = (
-                f"p99 {d['ack_to_visible_p99_ms']:.0f} ms, p50 {d['ack_to_visible_p50_ms']:.0f} ms"
+            # Runs before the writer's freshness histogram measured by polling Neo4j.
+            p99, p50 = (
+                (d["freshness_p99_ms"], d["freshness_p50_ms"])
+                if d.get("freshness_p99_ms") is not None
+                else (d["ack_to_visible_p99_ms"], d["ack_to_visible_p50_ms"])
             )
+            measured = f"p99 {p99:.0f} ms, p50 {p50:.0f} ms"
             if "achieved_events_per_s" in d:
                 measured += f" ({d['achieved_events_per_s']:,.0f} events/s achieved)"
         rows.append(

@@ -144,14 +144,22 @@ def _stage4(d: dict[str, Any]) -> str:
 
 
 def _stage4_run(d: dict[str, Any]) -> str:
+    freshness = ""
+    if "freshness_p99_ms" in d:
+        freshness = (
+            f"Received -> committed (graph_writer_event_freshness_seconds, "
+            f"{d['freshness_events']:,} events) p50/p99 "
+            f"{d['freshness_p50_ms']}/{d['freshness_p99_ms']} ms. Cross-check, "
+        )
+    poll_ms = round(1000 * d.get("visibility_poll_s", 0.02))
     return (
         f"{d['events_measured']:,} events measured at {_stage4_rate(d)} achieved (open "
-        f"loop). Ack -> visible p50/p99/max "
+        f"loop). {freshness}Ack -> visible p50/p99/max "
         f"{d['ack_to_visible_p50_ms']}/{d['ack_to_visible_p99_ms']}/"
         f"{d['ack_to_visible_max_ms']} ms; send -> visible p50/p99 "
         f"{d['send_to_visible_p50_ms']}/{d['send_to_visible_p99_ms']} ms; POST p50/p99 "
         f"{d['post_p50_ms']}/{d['post_p99_ms']} ms; never visible: "
-        f"{d['events_not_visible_after_15s']}; visibility poll every 20 ms, mean query "
+        f"{d['events_not_visible_after_15s']}; visibility poll every {poll_ms} ms, mean query "
         f"{d['poll_query_ms_mean']} ms (latencies are upper bounds by up to one poll). "
         f"WRITER_BATCH_WAIT_MS={d['writer_batch_wait_ms']}; writer mean batch "
         f"{d['writer_mean_batch']} events, mean Neo4j write {d['writer_mean_write_ms']} ms. "

@@ -119,7 +119,7 @@ async def main_async(args: argparse.Namespace) -> int:
     )  # fmt: skip
     _log(f"run {run_id}: Kafka {env.kafka_bootstrap} (pid {kafka_pid}), Neo4j {env.neo4j_uri} "
          f"(pid {neo4j_pid}); this WIPES that Neo4j graph")  # fmt: skip
-    machine = report.machine_facts(neo4j_version)
+    machine = report.machine_facts(neo4j_version, report.broker_kafka_version(kafka_pid))
     t0 = time.monotonic()
     try:
         results = [await _run_stage(number, ctx) for number in args.stages]

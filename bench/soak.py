@@ -141,7 +141,7 @@ async def main_async(args: argparse.Namespace) -> int:
     )
     topic = ctx.topic("events")
     group = f"{topic}-group"
-    machine = report.machine_facts(neo4j_version)
+    machine = report.machine_facts(neo4j_version, report.broker_kafka_version(kafka_pid))
     code = code_version()  # now: the tree may change during a long run
     _log(f"run {run_id}: {args.minutes} min at {args.rate:g} events/s, writer restarted every "
          f"{args.restart_every:g} s; Kafka {env.kafka_bootstrap}, Neo4j {env.neo4j_uri} "

@@ -233,6 +233,44 @@ def _histogram_totals(text: str, names: tuple[str, ...]) -> dict[str, float]:
     return values
 
 
+def histogram_buckets(text: str, name: str, before: str = "") -> list[tuple[float, float]]:
+    """(upper bound, cumulative count) of a Prometheus histogram without labels but `le`,
+    in bound order; with `before`, of what was observed since that earlier text."""
+    now, then = _buckets(text, name), _buckets(before, name)
+    return sorted((le, count - then.get(le, 0.0)) for le, count in now.items())
+
+
+def _buckets(text: str, name: str) -> dict[float, float]:
+    prefix = name + '_bucket{le="'
+    found: dict[float, float] = {}
+    for line in text.splitlines():
+        if line.startswith(prefix):
+            bound, _, value = line[len(prefix) :].partition('"} ')
+            found[float(bound)] = float(value)
+    return found
+
+
+def histogram_quantile(buckets: list[tuple[float, float]], q: float) -> float | None:
+    """Prometheus' histogram_quantile: the bucket holding the q-th observation, linearly
+    interpolated within it (the first from 0); None without observations. A quantile in
+    the +Inf bucket answers the highest finite bound, as Prometheus does."""
+    if not buckets or buckets[-1][1] <= 0:
+        return None
+    rank = q * buckets[-1][1]
+    lower_bound, lower_count = 0.0, 0.0
+    for bound, count in buckets:
+        if count >= rank:
+            if bound == float("inf"):
+                return lower_bound
+            if count == lower_count:
+                return bound
+            return lower_bound + (bound - lower_bound) * (rank - lower_count) / (
+                count - lower_count
+            )
+        lower_bound, lower_count = bound, count
+    return lower_bound
+
+
 def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))] if values else 0.0
 

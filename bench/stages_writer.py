@@ -28,11 +28,13 @@ from bench.stages_common import (
     Context,
     StageResult,
     check_errors,
+    histogram_buckets,
     histogram_means,
+    histogram_quantile,
     pct,
 )
 from graph_writer.settings import GraphWriterSettings
-from ingest_api.intake import kafka_record
+from shared.kafka_io.codec import EventRecord
 from shared.mapping.graph_model import GraphEvent
 from shared.mapping.to_graph import to_graph_event
 
@@ -110,11 +112,12 @@ async def stage3(ctx: Context) -> StageResult:
     received = datetime.now(UTC)
     ids = [f"{ctx.run_id}-s3-{i:07d}" for i in range(total)]
     raw_events = list(generator.events(0, total))
-    # The records ingest_api would write: each carries its mapped graph.
+    # The records ingest_api writes (the writer maps them), and the same events mapped
+    # here for write_events, the baseline.
     graph_events = [
         to_graph_event(i, "ocsf", e, received) for i, e in zip(ids, raw_events, strict=True)
     ]
-    records = [kafka_record(g, e) for g, e in zip(graph_events, raw_events, strict=True)]
+    records = [EventRecord(i, "ocsf", e, received) for i, e in zip(ids, raw_events, strict=True)]
     del raw_events
     await backends.create_topic(ctx.env, topic, 6)
     produce_s = await backends.produce_all(ctx.env, topic, backends.serialized(records))
@@ -241,12 +244,19 @@ def _at_default_batch(writer_rate: float, sweep: dict[int, float]) -> float | No
 # --- stage 4 ----------------------------------------------------------------------------
 
 
-class _Visibility:
-    """When each acknowledged event becomes visible in Neo4j, polled every 20 ms."""
+# The visibility poll is a cross-check only (every event becomes visible, and roughly
+# when): polled every 20 ms it cost Neo4j five times an event's write, and so distorted
+# the latency it measured. The latency itself comes from the writer's histogram.
+VISIBILITY_POLL_S = 1.0
 
-    def __init__(self, graph: Graph, warmup: float) -> None:
+
+class _Visibility:
+    """When each acknowledged event becomes visible in Neo4j, polled every `interval`."""
+
+    def __init__(self, graph: Graph, warmup: float, interval: float = VISIBILITY_POLL_S) -> None:
         self._graph = graph
         self._warmup = warmup
+        self._interval = interval
         self.started: list[float] = []
         self.pending: dict[str, tuple[float, float]] = {}
         self.ack_to_visible: list[float] = []
@@ -275,7 +285,7 @@ class _Visibility:
                     t_sched, t_ack = self.pending.pop(event_id)
                     self.ack_to_visible.append(max(0.0, seen - t_ack))
                     self.sched_to_visible.append(seen - t_sched)
-            await asyncio.sleep(max(0.0, 0.02 - (time.monotonic() - began)))
+            await asyncio.sleep(max(0.0, self._interval - (time.monotonic() - began)))
         self.ack_to_visible.sort()
         self.sched_to_visible.sort()
 
@@ -300,16 +310,23 @@ async def stage4(ctx: Context) -> StageResult:
         )
         light = await _e2e_run(ctx, api, writer, s.e2e_rate / 4, "light")
         details = await _e2e_run(ctx, api, writer, s.e2e_rate, "target")
-    p99 = details["ack_to_visible_p99_ms"]
+    met = all(
+        run["freshness_p99_ms"] is not None
+        and run["freshness_p99_ms"] < 150
+        and run["freshness_p50_ms"] < 50
+        and not run["events_not_visible_after_15s"]
+        for run in (details, light)
+    )
     return StageResult(
         4,
-        f"end to end at {s.e2e_rate:.0f} events/s: POST acked -> visible in Neo4j",
+        f"end to end at {s.e2e_rate:.0f} events/s: received -> committed "
+        "(graph_writer_event_freshness_seconds)",
         "ms p99",
-        p99,
+        details["freshness_p99_ms"] or 0.0,
         None,
         None,
-        "p99 < 250 ms",
-        p99 < 250 and not details["events_not_visible_after_15s"],
+        "p99 < 150 ms and p50 < 50 ms (both rates)",
+        met,
         {**details, "light": light},
     )
 
@@ -322,10 +339,17 @@ async def _e2e_run(
     meter = ctx.meter(ingest=api.pid, writer=writer.pid, harness=os.getpid())
     _, before = await http_get("127.0.0.1", writer.port, "/metrics")
     poll_task = asyncio.create_task(seen.poll())
+    # The writer's histograms from the end of the warm-up on, as the poll counts.
+    after_warmup: list[asyncio.Task[tuple[int, bytes]]] = []
+
+    async def metrics_after(delay: float) -> tuple[int, bytes]:
+        await asyncio.sleep(delay)
+        return await http_get("127.0.0.1", writer.port, "/metrics")
 
     def on_start(t: float) -> None:
         seen.started.append(t)
         meter.start()
+        after_warmup.append(asyncio.create_task(metrics_after(warmup)))
 
     spec = {
         "port": api.port,
@@ -346,6 +370,10 @@ async def _e2e_run(
     cpu = meter.stop()
     seen.load_done.set()
     await poll_task
+    if after_warmup:
+        _, before = await after_warmup[0]
+    # Observed just after each commit, a little after the poll saw the events.
+    await asyncio.sleep(0.5)
     _, text = await http_get("127.0.0.1", writer.port, "/metrics")
     check_errors(load, f"stage 4 ({label})")
     return {
@@ -357,6 +385,20 @@ async def _e2e_run(
     }
 
 
+def _freshness(buckets: list[tuple[float, float]]) -> dict[str, Any]:
+    """Receipt -> commit quantiles from the writer's histogram (interpolated in buckets)."""
+
+    def ms(q: float) -> float | None:
+        value = histogram_quantile(buckets, q)
+        return None if value is None else round(value * 1000, 1)
+
+    return {
+        "freshness_p50_ms": ms(0.5),
+        "freshness_p99_ms": ms(0.99),
+        "freshness_events": int(buckets[-1][1]) if buckets else 0,
+    }
+
+
 def _stage4_details(
     seen: _Visibility, load: dict[str, Any], metrics: str, metrics_before: str
 ) -> dict[str, Any]:
@@ -364,7 +406,10 @@ def _stage4_details(
         metrics, ("graph_writer_neo4j_write_seconds", "graph_writer_batch_size"), metrics_before
     )
     ack, sched, polls = seen.ack_to_visible, seen.sched_to_visible, seen.poll_seconds
+    freshness = histogram_buckets(metrics, "graph_writer_event_freshness_seconds", metrics_before)
     return {
+        **_freshness(freshness),
+        "visibility_poll_s": VISIBILITY_POLL_S,
         "ack_to_visible_p50_ms": round(pct(ack, 0.5) * 1000, 1),
         "ack_to_visible_p99_ms": round(pct(ack, 0.99) * 1000, 1),
         "ack_to_visible_max_ms": round(ack[-1] * 1000 if ack else 0, 1),

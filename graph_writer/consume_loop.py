@@ -167,6 +167,7 @@ class ConsumeLoop:
         self._written.update(done)
         self._lag.written(done, self._consumer.assignment())
         await self.commit_written(None)
+        _observe_freshness(batch.written_items(written))
         self._lag.report(self._consumer)
         return True
 
@@ -196,6 +197,9 @@ class ConsumeLoop:
         self._neo4j.write_succeeded()
         metrics.EVENTS_WRITTEN.inc(written.created)
         metrics.EVENTS_DUPLICATE.inc(written.already_present)
+        for item in batch.written_items(written):
+            for dropped in item.event.dropped:
+                metrics.count_dropped(dropped.path)
         _log_records(batch, written)
         return written
 
@@ -247,6 +251,14 @@ class ConsumeLoop:
         paused = self._consumer.paused()
         if paused:
             self._consumer.resume(*paused)
+
+
+def _observe_freshness(items: list[Item]) -> None:
+    """How old each event is once committed: end-to-end latency from the API's receipt,
+    as one clock sees it (clocks of the API's and the writer's hosts must agree)."""
+    now = time.time()
+    for item in items:
+        metrics.FRESHNESS.observe(now - item.event.received_at.timestamp())
 
 
 def _log_records(batch: Batch, written: Written) -> None:

@@ -10,10 +10,11 @@ from typing import Literal
 from neo4j.exceptions import Neo4jError
 
 from ingest_api import metrics
-from ingest_api.intake import AcceptedEvent
+from ingest_api.intake import AcceptedEvent, graph_of
 from ingest_api.kafka_publisher import KafkaPublisher, KafkaUnavailable
 from ingest_api.stored_ids import StoredIdLookup
-from shared.core.errors import BlueprintError, StoreUnavailable
+from shared.core.errors import BlueprintError, InvalidEvent, StoreUnavailable
+from shared.mapping.graph_model import GraphEvent
 from shared.neo4j_store.reject_isolation import write_isolating_rejects
 from shared.neo4j_store.repository import GraphRepository, WriteRejected, WriteResult
 
@@ -32,10 +33,13 @@ class NothingDurable(BlueprintError):
 
 @dataclass(frozen=True, slots=True)
 class Stored:
-    """Durable. `duplicate`: an event with this id was stored before; None if unknown."""
+    """Durable. `duplicate`: an event with this id was stored before; None if unknown.
+    `graph`: what the event was mapped to, when it was mapped here (direct path); None
+    through Kafka, where graph_writer maps it."""
 
     event: AcceptedEvent
     duplicate: bool | None
+    graph: GraphEvent | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +97,7 @@ class EventDispatcher:
             log.info("falling back to direct write: %s", exc, extra={"count": len(events)})
             return None
         metrics.EVENTS_KAFKA.inc(len(events))
-        return Dispatched("kafka", _outcomes(events, existing, {}))
+        return Dispatched("kafka", _outcomes(events, existing, {}, {}))
 
     async def _stored_before(self, events: Sequence[AcceptedEvent]) -> frozenset[str] | None:
         named = [e.id for e in events if e.named]
@@ -106,25 +110,40 @@ class EventDispatcher:
             return None
 
     async def _direct(self, events: Sequence[AcceptedEvent]) -> Dispatched:
+        # By identity throughout: two events of one request may share an id.
+        graphs: dict[int, GraphEvent] = {}
+        refused: dict[int, str] = {}
+        for event in events:
+            try:
+                graphs[id(event)] = graph_of(event)
+            except InvalidEvent as exc:
+                # Placing the event ruled this out; should the mapping disagree, the event
+                # is refused alone rather than failing the request.
+                log.error("a placed event cannot be mapped: %s", exc, extra={"event_id": event.id})
+                refused[id(event)] = f"the event cannot be mapped: {exc}"
+        mappable = [e for e in events if id(e) in graphs]
+
         async def write(part: Sequence[AcceptedEvent]) -> WriteResult:
-            return await self._repository.write_events([e.graph_event for e in part])
+            return await self._repository.write_events([graphs[id(e)] for e in part])
 
         try:
             with metrics.NEO4J_WRITE_SECONDS.time():
-                isolated = await write_isolating_rejects(events, write)
+                isolated = await write_isolating_rejects(mappable, write)
         except StoreUnavailable as exc:
             raise NothingDurable(str(exc)) from exc
-        metrics.EVENTS_DIRECT.inc(len(events) - len(isolated.rejected))
-        refused: dict[int, str] = {}
+        metrics.EVENTS_DIRECT.inc(len(mappable) - len(isolated.rejected))
         for event, error in isolated.rejected:
             log.warning("event refused by Neo4j: %s", error, extra={"event_id": event.id})
-            # By identity: two events of one request may share an id.
             refused[id(event)] = _reason(error)
-        return Dispatched("direct", _outcomes(events, frozenset(isolated.existing_ids), refused))
+        existing = frozenset(isolated.existing_ids)
+        return Dispatched("direct", _outcomes(events, existing, refused, graphs))
 
 
 def _outcomes(
-    events: Sequence[AcceptedEvent], existing: frozenset[str] | None, refused: dict[int, str]
+    events: Sequence[AcceptedEvent],
+    existing: frozenset[str] | None,
+    refused: dict[int, str],
+    graphs: dict[int, GraphEvent],
 ) -> list[EventOutcome]:
     outcomes: list[EventOutcome] = []
     stored_here: set[str] = set()
@@ -142,7 +161,7 @@ def _outcomes(
             else:
                 duplicate = None
             stored_here.add(event.id)
-        outcomes.append(Stored(event, duplicate))
+        outcomes.append(Stored(event, duplicate, graphs.get(id(event))))
     return outcomes
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import re
 import time
 
 from prometheus_client import Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.core.bounded_labels import BoundedLabels, top_field
 
 REQUESTS = Counter(
     "ingest_requests_total",
@@ -58,19 +59,13 @@ BREAKER_OPENED = Counter("ingest_kafka_breaker_opened_total", "Times the Kafka c
 
 
 # Dropped paths come from client data: past this many distinct top-level fields, the rest
-# are counted as "other", so a client cannot create series at will.
+# are counted as "other".
 _MAX_DROPPED_FIELD_SERIES = 100
-_dropped_series: dict[str, Counter] = {}
+_DROPPED_BY_FIELD = BoundedLabels(DROPPED_FIELDS.labels, _MAX_DROPPED_FIELD_SERIES)
 
 
 def count_dropped(path: str) -> None:
-    field = re.split(r"[.\[]", path, maxsplit=1)[0]
-    series = _dropped_series.get(field)
-    if series is None:
-        if len(_dropped_series) >= _MAX_DROPPED_FIELD_SERIES:
-            field = "other"
-        series = _dropped_series.setdefault(field, DROPPED_FIELDS.labels(field))
-    series.inc()
+    _DROPPED_BY_FIELD.child(top_field(path)).inc()
 
 
 # Methods are client-chosen text: anything else is counted as "OTHER", so a client cannot

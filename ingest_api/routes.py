@@ -18,6 +18,7 @@ from ingest_api.schemas import (
     BatchAnswer,
     EventOut,
     EventPage,
+    EventPreview,
     EventQuery,
     IngestHeaders,
     KafkaHealth,
@@ -103,6 +104,16 @@ OPERATIONS: tuple[Operation, ...] = (
         },
         request={"application/json": list[Envelope], "application/x-ndjson": str},
         headers=IngestHeaders,
+    ),
+    Operation(
+        "POST", "/events/preview", routes_events.preview_event,
+        "The graph one event would become, and its dropped fields; nothing is stored or sent",
+        "write",
+        {
+            200: Body("The Event's properties, its entities and associations", EventPreview),
+            **_errors(400, 413, 415, 422),
+        },
+        request={"application/json": Envelope}, headers=IngestHeaders,
     ),
     # `path`, not `str`: event ids may contain "/" (sent raw or as %2F).
     Operation(

@@ -20,9 +20,10 @@ from ingest_api.body import (
 )
 from ingest_api.dispatch import Dispatched, NothingDurable, Refused, Route, Stored
 from ingest_api.in_flight import InFlightLimiter, Overloaded
-from ingest_api.intake import AcceptedEvent, RejectedItem, accept_item
+from ingest_api.intake import AcceptedEvent, RejectedItem, accept_item, graph_of
 from ingest_api.json_limits import json_limit_violation
 from ingest_api.json_response import FastJSONResponse, ModelResponse
+from ingest_api.preview import event_preview
 from ingest_api.problems import HttpProblem, invalid
 from ingest_api.request_id import request_id
 from ingest_api.schemas import (
@@ -46,13 +47,7 @@ from shared.neo4j_store.event_reads import EventFilter
 
 async def post_event(request: Request) -> FastJSONResponse:
     state = app_state(request)
-    require_media_type(request, JSON_TYPES)
-    item = parse_json(await read_body(request, state.settings.max_body_bytes))
-    result = _accept(state, item, request.headers.get("idempotency-key"), datetime.now(UTC))
-    if isinstance(result, RejectedItem):
-        metrics.EVENTS_REJECTED.inc()
-        error = "payload_too_large" if result.status == 413 else "invalid_event"
-        raise HttpProblem(result.status, error, "the event is not valid", result.detail)
+    result = await _accept_one(request, state, map_now=not state.settings.use_kafka)
     dispatched = await _submit(request, [result])
     outcome = dispatched.outcomes[0]
     if isinstance(outcome, Refused):
@@ -87,7 +82,13 @@ async def post_batch(request: Request) -> FastJSONResponse:
         outcome = (
             item
             if isinstance(item, RejectedItem)
-            else _accept(state, item, f"{key}:{index}" if key else None, received_at)
+            else _accept(
+                state,
+                item,
+                f"{key}:{index}" if key else None,
+                received_at,
+                map_now=not state.settings.use_kafka,
+            )
         )
         if isinstance(outcome, RejectedItem):
             results.append(_rejected(index, outcome.detail))
@@ -128,13 +129,34 @@ async def _submit_batch(
     return dispatched.route
 
 
+async def preview_event(request: Request) -> FastJSONResponse:
+    """What POST /events would make of this body, mapped here; nothing stored or sent."""
+    state = app_state(request)
+    result = await _accept_one(request, state, map_now=True)
+    return FastJSONResponse(event_preview(graph_of(result)), 200)
+
+
+async def _accept_one(request: Request, state: AppState, map_now: bool) -> AcceptedEvent:
+    require_media_type(request, JSON_TYPES)
+    item = parse_json(await read_body(request, state.settings.max_body_bytes))
+    key = request.headers.get("idempotency-key")
+    result = _accept(state, item, key, datetime.now(UTC), map_now)
+    if isinstance(result, RejectedItem):
+        metrics.EVENTS_REJECTED.inc()
+        error = "payload_too_large" if result.status == 413 else "invalid_event"
+        raise HttpProblem(result.status, error, "the event is not valid", result.detail)
+    return result
+
+
 def _rejected(index: int, detail: list[dict[str, Any]]) -> BatchItemRejected:
     problems = [ProblemDetailDict(loc=d["loc"], msg=d["msg"]) for d in detail]
     return BatchItemRejected(index=index, status="rejected", detail=problems)
 
 
-def _dropped(outcome: Stored) -> list[DroppedField]:
-    dropped = outcome.event.graph_event.dropped
+def _dropped(outcome: Stored) -> list[DroppedField] | None:
+    if outcome.graph is None:
+        return None  # through Kafka: graph_writer maps the event and counts its drops
+    dropped = outcome.graph.dropped
     for field in dropped:
         metrics.count_dropped(field.path)
     return [DroppedField(path=d.path, reason=d.reason) for d in dropped]
@@ -170,14 +192,14 @@ async def get_event(request: Request) -> ModelResponse:
 
 
 def _accept(
-    state: AppState, item: Any, idempotency_key: str | None, received_at: datetime
+    state: AppState, item: Any, idempotency_key: str | None, received_at: datetime, map_now: bool
 ) -> AcceptedEvent | RejectedItem:
     s = state.settings
-    # Before validation and mapping, which would otherwise walk a hostile shape first.
+    # Before validation and placing or mapping, which would otherwise walk a hostile shape.
     violation = json_limit_violation(item, s.max_json_depth, s.max_string_length)
     if violation is not None:
         return RejectedItem([violation])
-    return accept_item(item, idempotency_key, received_at, s.max_event_bytes, s.use_kafka)
+    return accept_item(item, idempotency_key, received_at, s.max_event_bytes, map_now)
 
 
 async def _submit(request: Request, events: list[AcceptedEvent]) -> Dispatched:

@@ -46,10 +46,18 @@ _DUPLICATE = (
 Duplicate = Annotated[bool | None, Field(description=_DUPLICATE)]
 
 
+_DROPPED = (
+    "The optional fields left out of the graph (direct write, 201). null through Kafka "
+    "(202): graph_writer maps the event and stores the list on the Event as `dropped`; "
+    "POST /events/preview answers it before sending"
+)
+Dropped = Annotated[list[DroppedField] | None, Field(description=_DROPPED)]
+
+
 class StoredEvent(TypedDict):
     id: str
     event: AsSent
-    dropped: list[DroppedField]
+    dropped: Dropped
     duplicate: Duplicate
 
 
@@ -57,8 +65,33 @@ class BatchItemAccepted(TypedDict):
     index: int
     status: Literal["accepted"]
     id: str
-    dropped: list[DroppedField]
+    dropped: Dropped
     duplicate: Duplicate
+
+
+class PreviewEntity(TypedDict):
+    relationship: Annotated[str, Field(description="Type of the Event's relationship to it")]
+    key: str
+    type: str
+    labels: list[str]
+    properties: Annotated[
+        dict[str, Any], Field(description="Attributes this event gives it (no counters)")
+    ]
+
+
+class PreviewAssociation(TypedDict):
+    a: Annotated[str, Field(description="Entity key; a < b")]
+    b: str
+
+
+class EventPreview(TypedDict):
+    id: str
+    properties: Annotated[
+        dict[str, Any], Field(description="The Event node's properties (the raw event aside)")
+    ]
+    entities: Annotated[list[PreviewEntity], Field(description="One per relationship, by key")]
+    associations: list[PreviewAssociation]
+    dropped: list[DroppedField]
 
 
 class ProblemDetailDict(TypedDict):

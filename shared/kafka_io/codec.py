@@ -1,4 +1,10 @@
-"""The Kafka record format: what ingest_api writes and graph_writer reads."""
+"""The Kafka record format: what ingest_api writes and graph_writer reads.
+
+Version 2 (what ingest_api writes) is the normalized envelope: the event as received,
+its id, format and receipt time. graph_writer maps it. Version 1, written by the
+ingest_api before it, could also carry the graph the API had mapped (`graph`); it is
+still read, so records of that ingest_api are written during a rolling upgrade.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +17,9 @@ import orjson
 from shared.core.errors import InvalidEvent
 from shared.core.isotime import is_plain_utc
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
+# The version whose records may carry the API's mapped graph.
+GRAPH_SCHEMA_VERSION: Final = 1
 CONTENT_TYPE: Final = "application/json"
 # Carries the HTTP X-Request-ID, so one event can be followed from the API to the graph.
 REQUEST_ID_HEADER: Final = "request-id"
@@ -19,15 +27,15 @@ REQUEST_ID_HEADER: Final = "request-id"
 
 @dataclass(frozen=True, slots=True)
 class EventRecord:
-    """A validated, normalized envelope with everything needed to rebuild its graph event."""
+    """A placed, normalized envelope: everything needed to map its graph event."""
 
     id: str
     source_format: str
     event: dict[str, Any] | str
     received_at: datetime
-    # The event already mapped to its graph, as JSON-ready data the codec does not read.
-    # Optional, so a writer that predates it, or a record written without it, still works:
-    # the writer then maps `event` itself.
+    # Only in a version 1 record: the graph the API mapped, as JSON-ready data the codec
+    # does not read. A record built with one encodes as version 1 (what the previous
+    # ingest_api wrote), so the upgrade path can be exercised.
     graph: dict[str, Any] | None = None
 
     def encode(self) -> EncodedRecord:
@@ -38,7 +46,7 @@ class EventRecord:
 
     def value(self) -> bytes:
         data = {
-            "schema_version": SCHEMA_VERSION,
+            "schema_version": SCHEMA_VERSION if self.graph is None else GRAPH_SCHEMA_VERSION,
             "id": self.id,
             "source_format": self.source_format,
             "event": self.event,
@@ -81,7 +89,8 @@ def decode_record(value: bytes | None) -> EventRecord:
         raise InvalidEvent((), f"record value is not JSON: {exc}") from None
     if not isinstance(data, dict):
         raise InvalidEvent((), "record value is not a JSON object")
-    if data.get("schema_version") != SCHEMA_VERSION:
+    version = data.get("schema_version")
+    if type(version) is not int or version not in (SCHEMA_VERSION, GRAPH_SCHEMA_VERSION):
         raise InvalidEvent(
             ("schema_version",), f"unsupported schema version {data.get('schema_version')!r}"
         )
@@ -98,7 +107,8 @@ def decode_record(value: bytes | None) -> EventRecord:
         raise InvalidEvent(("event",), "must be an object or a string")
     if received_at.tzinfo is None:
         raise InvalidEvent(("received_at",), "must carry a UTC offset")
-    graph = data.get("graph")
+    # A version 2 record is always mapped by the writer, whatever else it holds.
+    graph = data.get("graph") if version == GRAPH_SCHEMA_VERSION else None
     if graph is not None and not isinstance(graph, dict):
         raise InvalidEvent(("graph",), "must be an object")
     return EventRecord(event_id, source_format, event, received_at, graph)

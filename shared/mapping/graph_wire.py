@@ -1,9 +1,11 @@
-"""A GraphEvent as JSON-ready data, and back.
+"""A GraphEvent as JSON-ready data, and back: the `graph` of a version 1 Kafka record.
 
-ingest_api maps every event to validate it; the Kafka record carries that mapping so
-graph_writer stores exactly what the client was answered (its `dropped` list included)
-and spends no CPU mapping the event a second time. The raw event is not repeated here:
-the record holds it, and `stored_raw` rebuilds the stored text from it.
+The previous ingest_api mapped every event and put the graph in its record; graph_writer
+still writes such records from that graph during a rolling upgrade
+(`docs/kafka_integration.md`, "Record format"). Version 2 records carry no graph.
+`graph_to_wire` writes what that API wrote, so tests and the bench can produce it. The
+raw event is not repeated here: the record holds it, and `stored_raw` rebuilds the
+stored text from it.
 """
 
 from __future__ import annotations
@@ -24,10 +26,10 @@ from shared.mapping.graph_model import (
 WIRE_VERSION: Final = 1
 _LOC: Final = ("graph",)
 _SCALAR_TYPES: Final = frozenset({str, int, float, bool})
-# Properties the write sets itself: a graph that named them would overwrite an event's id
-# or time, or an entity's key and counters. The mapping never produces them, nor any name
+# Properties the write sets itself: a graph that named them would overwrite an event's id,
+# time or dropped list, or an entity's key and counters. The mapping never produces them, nor any name
 # starting with "_" (the write's own bookkeeping, such as `_rank_<attribute>`).
-_EVENT_OWN: Final = frozenset({"id", "time", "received_at", "raw"})
+_EVENT_OWN: Final = frozenset({"id", "time", "received_at", "raw", "dropped"})
 _ENTITY_OWN: Final = frozenset({"key", "type", "event_count", "first_seen", "last_seen"})
 
 

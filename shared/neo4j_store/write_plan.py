@@ -27,12 +27,22 @@ def event_rows(events: Sequence[GraphEvent]) -> list[dict[str, Any]]:
     return [
         {
             "id": e.id,
-            "props": {**e.props, "raw": e.raw},
+            "props": _event_props(e),
             "time": isoformat(e.time),
             "received_at": isoformat(e.received_at),
         }
         for e in events
     ]
+
+
+def _event_props(event: GraphEvent) -> dict[str, Any]:
+    props: dict[str, Any] = {**event.props, "raw": event.raw}
+    if event.dropped:
+        # What the mapping left out, where the sender can find it once the answer is
+        # gone (through Kafka the client never sees the list). Neo4j has no list of maps:
+        # one "<path>: <reason>" text each. Absent when nothing was dropped.
+        props["dropped"] = [f"{d.path}: {d.reason}" for d in event.dropped]
+    return props
 
 
 @dataclass(slots=True)

@@ -247,6 +247,7 @@ EXPECTED_ALERTS = {
     "GraphWriterStalled",
     "GraphWriterDeadLetters",
     "GraphWriterNeo4jWriteSlow",
+    "GraphWriterEventsStale",
     "IngestKafkaBreakerOpen",
     "IngestKafkaBreakerFlapping",
     "IngestServerErrors",

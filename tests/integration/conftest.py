@@ -12,6 +12,7 @@ from ingest_api.settings import IngestApiSettings
 from tests.certs import TestPki, make_test_pki
 from tests.conftest import Graph, Services
 from tests.integration.private_servers import SecureKafka, secure_kafka
+from tests.integration.processes import ServiceProcess
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -39,6 +40,15 @@ def direct_client(services: Services, graph: Graph) -> Iterator[TestClient]:
     """The API in direct-write mode (USE_KAFKA=false) over an empty graph."""
     with TestClient(create_app(api_settings(services))) as client:
         yield client
+
+
+@pytest.fixture
+def writers() -> Iterator[list[ServiceProcess]]:
+    """graph_writer processes a test starts, each closed after it."""
+    started: list[ServiceProcess] = []
+    yield started
+    for writer in started:
+        writer.close()
 
 
 @pytest.fixture(scope="session")

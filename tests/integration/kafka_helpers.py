@@ -8,8 +8,8 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from ingest_api.intake import kafka_record
 from shared.kafka_io.codec import EventRecord
+from shared.mapping.graph_wire import graph_to_wire
 from shared.mapping.to_graph import to_graph_event
 
 
@@ -22,13 +22,15 @@ async def create_topic(bootstrap: str, name: str, partitions: int) -> None:
         await admin.close()
 
 
-def record_for(event_id: str, event: dict[str, Any], *, mapped: bool = True) -> EventRecord:
-    """The record ingest_api writes; `mapped=False`: one without the mapped graph, as
-    an older ingest_api wrote, which graph_writer maps itself."""
+def record_for(event_id: str, event: dict[str, Any], *, mapped: bool = False) -> EventRecord:
+    """`mapped=True`: a version 1 record carrying the graph its API mapped, as the previous
+    ingest_api wrote (and still readable: a rolling upgrade); `mapped=False`: the version 2
+    record ingest_api writes now, which graph_writer maps."""
     received_at = datetime.now(UTC)
     if not mapped:
         return EventRecord(event_id, "ocsf", event, received_at)
-    return kafka_record(to_graph_event(event_id, "ocsf", event, received_at), event)
+    graph = graph_to_wire(to_graph_event(event_id, "ocsf", event, received_at))
+    return EventRecord(event_id, "ocsf", event, received_at, graph)
 
 
 async def produce(bootstrap: str, topic: str, records: list[EventRecord]) -> None:

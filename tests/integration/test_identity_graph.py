@@ -8,12 +8,10 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import pytest
 from neo4j import AsyncGraphDatabase
 from starlette.testclient import TestClient
 
@@ -160,14 +158,6 @@ def test_direct_a_different_event_sharing_a_uid_is_stored_and_a_resend_is_not(
     assert (first["duplicate"], other["duplicate"], again["duplicate"]) == (False, False, True)
     assert first["id"] == again["id"] != other["id"]
     assert graph.value("MATCH (e:Event) RETURN count(e) AS c") == 2
-
-
-@pytest.fixture
-def writers() -> Iterator[list[ServiceProcess]]:
-    started: list[ServiceProcess] = []
-    yield started
-    for writer in started:
-        writer.close()
 
 
 def test_kafka_a_different_event_sharing_a_uid_is_stored_and_a_resend_is_not(

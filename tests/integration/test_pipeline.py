@@ -7,7 +7,6 @@ import json
 import signal
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -67,14 +66,6 @@ def event_count(graph: Graph) -> int:
 @pytest.fixture
 def group() -> str:
     return f"test-group-{uuid.uuid4().hex[:8]}"
-
-
-@pytest.fixture
-def writers(tmp_path: Path) -> Iterator[list[ServiceProcess]]:
-    started: list[ServiceProcess] = []
-    yield started
-    for writer in started:
-        writer.close()
 
 
 def test_thousand_events_posted_in_kafka_mode_land_once(
@@ -254,10 +245,11 @@ def test_records_with_and_without_their_graph_land_alike_and_a_forged_one_is_dea
     tmp_path: Path,
 ) -> None:
     event = event_for(3)
-    forged = record_for("forged", event)
+    # v1: what the previous ingest_api wrote, carrying its graph; v2: what it writes now.
+    forged = record_for("forged", event, mapped=True)
     assert forged.graph is not None
     forged.graph["entities"][0][2] = "Admin"  # a label outside the allowlist
-    records = [record_for("mapped", event), record_for("legacy", event, mapped=False), forged]
+    records = [record_for("v1", event, mapped=True), record_for("v2", event), forged]
     asyncio.run(create_topic(services.kafka_bootstrap, topic, partitions=1))
     asyncio.run(produce(services.kafka_bootstrap, topic, records))
     writers.append(start_writer(services, topic, group, tmp_path))
@@ -269,9 +261,9 @@ def test_records_with_and_without_their_graph_land_alike_and_a_forged_one_is_dea
     by_event: dict[str, set[tuple[str, str]]] = {}
     for row in links:
         by_event.setdefault(row["id"], set()).add((row["rel"], row["key"]))
-    assert sorted(by_event) == ["legacy", "mapped"]
-    assert by_event["legacy"] == by_event["mapped"]
-    assert len(by_event["mapped"]) == 2
+    assert sorted(by_event) == ["v1", "v2"]
+    assert by_event["v1"] == by_event["v2"]
+    assert len(by_event["v1"]) == 2
     assert graph.value("MATCH (n:Admin) RETURN count(n) AS c") == 0
     dead = asyncio.run(read_all(services.kafka_bootstrap, f"{topic}-dlq", expected=1))
     assert [r.key for r in dead] == [b"forged"]

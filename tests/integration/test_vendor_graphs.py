@@ -3,11 +3,9 @@ Neo4j, and the same graph whether they travel through Kafka or are written direc
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from starlette.testclient import TestClient
 
 from ingest_api.app import create_app
@@ -73,14 +71,6 @@ def assert_expected_graph(graph: Graph, ids: dict[str, str]) -> None:
             )
             assert count is not None, (sample.name, a, b)
             assert count >= 1
-
-
-@pytest.fixture
-def writers() -> Iterator[list[ServiceProcess]]:
-    started: list[ServiceProcess] = []
-    yield started
-    for writer in started:
-        writer.close()
 
 
 def test_vendor_events_give_the_expected_graph_directly_and_through_kafka(

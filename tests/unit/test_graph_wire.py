@@ -1,5 +1,6 @@
-"""The mapped graph a Kafka record carries: graph_writer stores exactly what ingest_api
-mapped, and a record that cannot be such a graph is refused, never half-written."""
+"""The mapped graph a version 1 Kafka record carries (the previous ingest_api wrote it):
+graph_writer stores exactly what that API mapped, and a record that cannot be such a
+graph is refused, never half-written. Version 2 records carry none: the writer maps."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ import pytest
 
 from bench.events import EventGenerator
 from graph_writer.batch import graph_event
-from ingest_api.intake import kafka_record
 from shared.core.errors import InvalidEvent
 from shared.kafka_io.codec import EventRecord, decode_record
 from shared.mapping.graph_model import GraphEvent
@@ -28,9 +28,10 @@ LINES = [
 
 
 def through_kafka(source_format: str, event: dict[str, Any] | str) -> tuple[GraphEvent, GraphEvent]:
-    """What ingest_api mapped, and what graph_writer makes of the record it wrote."""
+    """What the previous ingest_api mapped, and what graph_writer makes of its record."""
     mapped = to_graph_event("evt-1", source_format, event, RECEIVED)
-    value = kafka_record(mapped, event).value()
+    value = EventRecord("evt-1", source_format, event, RECEIVED, graph_to_wire(mapped)).value()
+    assert orjson.loads(value)["schema_version"] == 1
     return mapped, graph_event(decode_record(value))
 
 
@@ -64,10 +65,11 @@ def test_the_writer_stores_the_carried_graph_instead_of_mapping_again() -> None:
     assert graph_event(decode_record(record.value())).props["message"] == "as the API saw it"
 
 
-def test_a_record_without_a_graph_is_mapped_by_the_writer() -> None:
+def test_a_version_2_record_carries_no_graph_and_is_mapped_by_the_writer() -> None:
     event = {"class_uid": 3002, "time": 1710410400000, "user": {"name": "alice"}}
     value = EventRecord("evt-3", "ocsf", event, RECEIVED).value()
     assert b'"graph"' not in value
+    assert orjson.loads(value)["schema_version"] == 2
     written = graph_event(decode_record(value))
     assert written == replace(to_graph_event("evt-3", "ocsf", event, RECEIVED), dropped=())
     assert [link.entity.key for link in written.links] == ["User@Event:evt-3/alice"]
@@ -105,6 +107,7 @@ def one_entity_wire() -> dict[str, Any]:
         ),
         (lambda w: w["props"].__setitem__("id", "other"), "names 'id'"),
         (lambda w: w["props"].__setitem__("_batch", 1), "names '_batch'"),
+        (lambda w: w["props"].__setitem__("dropped", "x"), "names 'dropped'"),
         (lambda w: w["entities"][0][3].__setitem__("event_count", 9), "names 'event_count'"),
         (lambda w: w["entities"][0][3].__setitem__("_rank_name", "z"), "names '_rank_name'"),
     ],
@@ -116,8 +119,27 @@ def test_a_graph_the_api_cannot_have_written_is_refused(spoil: Any, names: str) 
         graph_from_wire(orjson.loads(orjson.dumps(wire)), "evt-4", "ocsf", RECEIVED, "{}")
 
 
-def test_a_graph_field_that_is_not_an_object_makes_the_record_undecodable() -> None:
+def test_a_graph_field_that_is_not_an_object_makes_a_version_1_record_undecodable() -> None:
     value = EventRecord("evt-5", "ocsf", {"class_uid": 1}, RECEIVED).value()
-    spoiled = value[:-1] + b',"graph":[1]}'
+    spoiled = value.replace(b'"schema_version":2', b'"schema_version":1')[:-1] + b',"graph":[1]}'
     with pytest.raises(InvalidEvent, match="must be an object"):
         decode_record(spoiled)
+
+
+def test_a_version_2_record_is_mapped_whatever_graph_it_holds() -> None:
+    # Version 2 has no graph: a producer cannot make the writer skip the mapping.
+    event = {"class_uid": 3002, "time": 1710410400000, "user": {"name": "alice"}}
+    forged = one_entity_wire()
+    forged["props"] = {**forged["props"], "message": "forged"}
+    value = EventRecord("evt-6", "ocsf", event, RECEIVED).value()[:-1]
+    record = decode_record(value + b',"graph":' + orjson.dumps(forged) + b"}")
+    assert record.graph is None
+    assert "message" not in graph_event(record).props
+
+
+@pytest.mark.parametrize("version", [0, 3, "2", 2.0, True, None])
+def test_a_record_of_an_unknown_schema_version_is_undecodable(version: object) -> None:
+    data = orjson.loads(EventRecord("evt-7", "ocsf", {"class_uid": 1}, RECEIVED).value())
+    data["schema_version"] = version
+    with pytest.raises(InvalidEvent, match="unsupported schema version"):
+        decode_record(orjson.dumps(data))

@@ -82,3 +82,31 @@ def test_without_authentication_the_document_has_no_security() -> None:
     document = openapi_document(OPERATIONS, None)
     assert "securitySchemes" not in document["components"]
     assert all("security" not in op for ops in document["paths"].values() for op in ops.values())
+
+
+def test_the_preview_is_documented_with_the_envelope_in_and_the_graph_out(
+    client: TestClient,
+) -> None:
+    document = client.get("/openapi.json").json()
+    preview = document["paths"]["/events/preview"]["post"]
+    body = preview["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/Envelope"}
+    answer = preview["responses"]["200"]["content"]["application/json"]["schema"]
+    assert answer == {"$ref": "#/components/schemas/EventPreview"}
+    assert {"400", "401", "413", "415", "422"} <= set(preview["responses"])
+    schema = document["components"]["schemas"]["EventPreview"]
+    assert set(schema["required"]) == {"id", "properties", "entities", "associations", "dropped"}
+    # The 202 of the Kafka path says the list is not known there.
+    stored = document["components"]["schemas"]["StoredEvent"]["properties"]["dropped"]
+    assert {"type": "null"} in stored["anyOf"]
+    assert "preview" in stored["description"]
+
+
+def test_the_preview_needs_a_key_as_posting_does(client: TestClient) -> None:
+    envelope = {"event": {"class_uid": 1}}
+    assert client.post("/events/preview", json=envelope).status_code == 401
+    answer = client.post(
+        "/events/preview", json=envelope, headers={"authorization": f"Bearer {KEY}"}
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["properties"]["class_uid"] == 1

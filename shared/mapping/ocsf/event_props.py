@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from shared.core.errors import InvalidEvent
-from shared.mapping.fields import Loc, int_value, scalar_at
+from shared.mapping.fields import Loc, scalar_at
 from shared.mapping.graph_model import Scalar
+from shared.mapping.ocsf.placement import class_uid as placed_class_uid
 from shared.mapping.ocsf.reader import Reader
 from shared.mapping.placeholders import is_placeholder_text
 
@@ -64,7 +64,7 @@ _PROPERTIES_BY_ROOT: Final = {
 def event_props(
     event: dict[str, Any], base: Loc, source_format: str, read: Reader
 ) -> dict[str, Scalar]:
-    class_uid = _class_uid(event, base)
+    class_uid = placed_class_uid(event, base)
     props: dict[str, Scalar] = {"class_uid": class_uid, "source_format": source_format}
     category_uid = read.integer(event, "category_uid", base, 0, 999)
     props["category_uid"] = category_uid if category_uid is not None else class_uid // 1000
@@ -97,18 +97,6 @@ def event_props(
                 ):
                     props.setdefault(name, value)
     return props
-
-
-def _class_uid(event: dict[str, Any], base: Loc) -> int:
-    """The one field without which an event cannot be placed; a sender that left it out
-    but sent `type_uid` (class * 100 + activity) has named it all the same."""
-    value = event.get("class_uid")
-    if value is None:
-        type_uid = event.get("type_uid")
-        if type_uid is None:
-            raise InvalidEvent((*base, "class_uid"), "field required")
-        return int_value(type_uid, (*base, "type_uid"), 0, 99_999_999) // 100
-    return int_value(value, (*base, "class_uid"), 0, 999_999)
 
 
 def _product(event: dict[str, Any]) -> str | None:

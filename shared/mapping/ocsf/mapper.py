@@ -21,11 +21,11 @@ from shared.mapping.graph_model import Entity, GraphEvent, Link, Scalar
 from shared.mapping.ocsf import entities as build
 from shared.mapping.ocsf.entities import Context
 from shared.mapping.ocsf.event_props import event_props
+from shared.mapping.ocsf.placement import event_time
 from shared.mapping.ocsf.reader import Reader
 from shared.mapping.ocsf.schema import SCHEMA, ClassInfo
 from shared.mapping.ocsf.simple_shape import simple_mentions
 from shared.mapping.ocsf.walk import Mention, SchemaWalk
-from shared.mapping.timeparse import TimeParseError, parse_event_time
 
 
 def ocsf_to_graph_event(
@@ -48,7 +48,7 @@ def ocsf_to_graph_event(
     props["ocsf_version"] = version.version
     for name, value in (extra_props or {}).items():
         props.setdefault(name, value)
-    time = _event_time(event, base, received_at, read)
+    time = event_time(event, base, received_at, read)
 
     cloud = event.get("cloud")
     ctx = Context(
@@ -92,29 +92,6 @@ def _windows(event: dict[str, Any]) -> bool:
     product = metadata.get("product") if isinstance(metadata, dict) else None
     vendor = product.get("vendor_name") if isinstance(product, dict) else None
     return isinstance(vendor, str) and "microsoft" in vendor.lower()
-
-
-def _event_time(event: dict[str, Any], base: Loc, received_at: datetime, read: Reader) -> datetime:
-    """`time`, else `time_dt` (the datetime profile's copy), else the receipt time.
-
-    A `time` that is present but unusable is refused unless `time_dt` places the event.
-    """
-    raw_time, backup = event.get("time"), event.get("time_dt")
-    if raw_time is None and backup is None:
-        return received_at
-    try:
-        return parse_event_time(raw_time if raw_time is not None else backup)
-    except TimeParseError as exc:
-        if raw_time is not None and backup is not None:
-            try:
-                placed = parse_event_time(backup)
-            except TimeParseError:
-                pass
-            else:
-                read.drop((*base, "time"), str(exc))
-                return placed
-        field = "time" if raw_time is not None else "time_dt"
-        raise InvalidEvent((*base, field), str(exc)) from None
 
 
 def raw_json(event: dict[str, Any], base: Loc = ("event",)) -> str:
