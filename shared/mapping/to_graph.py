@@ -38,6 +38,7 @@ def to_graph_event(
             source_format,
             raw=stored_raw(line),
             extra_props=draft.extra_props,
+            dropped=draft.dropped,
         )
     except InvalidEvent as exc:
         raise _against_line(exc) from None

@@ -323,7 +323,7 @@ def _this_year(rest: str) -> str:
 
 MALFORMED: list[tuple[str, Any, str]] = [
     ("cef", "not a cef line", "no CEF header"),
-    ("cef", "CEF:0|V|P|1|s|n|11|", "Severity '11'"),
+    ("cef", "CEF:2|V|P|1|s|n|5|", "version 2"),
     ("cef", "CEF:0|V|P|1|s|n|5|src=10.0.0.300", "not a valid IP"),
     ("cef", "CEF:0|V|P|1|s|n|5|dpt=99999", "not a port"),
     ("cef", "CEF:0|V|P|1|s|n|5|rt=Mar 14 2024 10:00:00 XYZ", "unknown time zone"),

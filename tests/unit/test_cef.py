@@ -307,7 +307,8 @@ def test_event_time_forms(line: str, time: datetime) -> None:
 @pytest.mark.parametrize(
     ("severity", "expected"),
     [("0", 1), ("3", 2), ("4", 3), ("6", 3), ("7", 4), ("8", 4), ("9", 5), ("10", 5),
-     ("Unknown", 0), ("low", 2), ("Medium", 3), ("High", 4), ("Very-High", 5)],
+     ("Unknown", 0), ("low", 2), ("Medium", 3), ("High", 4), ("Very-High", 5),
+     ("Critical", 5), ("very high", 5)],
 )  # fmt: skip
 def test_severity_bands(severity: str, expected: int) -> None:
     event = to_graph_event("s", "cef", f"CEF:0|V|P|1|s|n|{severity}|", RECEIVED)
@@ -347,6 +348,37 @@ def test_labels_cannot_name_event_properties() -> None:
     assert (event.props["cs1"], event.props["cs1_label"]) == ("999", "class_uid")
 
 
+@pytest.mark.parametrize(
+    ("severity", "reason"),
+    [
+        ("", "CEF Severity is empty"),
+        ("11", "CEF Severity '11' is not 0-10"),
+        ("Substantial", "CEF Severity 'Substantial' is not 0-10"),
+        ("\\10", "CEF Severity '\\10' is not 0-10"),
+        ("-1", "CEF Severity '-1' is not 0-10"),
+    ],
+)
+def test_a_severity_outside_the_spec_is_dropped_and_the_line_kept(
+    severity: str, reason: str
+) -> None:
+    line = f"CEF:0|Acme|Gate|2.1|77|Blocked|{severity}|src=203.0.113.5 dst=198.51.100.7"
+    event = to_graph_event("sev", "cef", line, RECEIVED)
+    assert "severity_id" not in event.props
+    assert [d.path for d in event.dropped] == ["Severity"]
+    assert event.dropped[0].reason.startswith(reason)
+    assert ("HAS_SOURCE", "IP:203.0.113.5") in links(event)
+
+
+@pytest.mark.parametrize("start", ["CEF: 0|", "<13>Mar 14 10:00:00 fw1 CEF: 1|"])
+def test_a_space_after_the_cef_colon_is_read(start: str) -> None:
+    event = to_graph_event(
+        "sp", "cef", f"{start}Acme|Gate|2.1|77|Blocked|3|src=203.0.113.5", RECEIVED
+    )
+    assert event.props["severity_id"] == 2
+    assert event.dropped == ()
+    assert ("HAS_SOURCE", "IP:203.0.113.5") in links(event)
+
+
 # --- malformed lines --------------------------------------------------------------------
 
 MALFORMED = [
@@ -354,9 +386,6 @@ MALFORMED = [
     ("just some text", "no CEF header"),
     ("CEF:0|only|three|fields", "header ends before"),
     ("CEF:2|V|P|1|s|n|1|", "version 2"),
-    ("CEF:0|V|P|1|s|n||src=1.2.3.4", "Severity is empty"),
-    ("CEF:0|V|P|1|s|n|11|", "Severity '11'"),
-    ("CEF:0|V|P|1|s|n|critical|", "Severity 'critical'"),
     ("CEF:0|V|P|1|s|n|5\\", "lone backslash"),
     ("CEF:0|V|P|1|s|n|5|not pairs at all", "not key=value"),
     ("CEF:0|V|P|1|s|n|5|junk src=10.0.0.1", "starts with text"),

@@ -38,7 +38,8 @@ _HEADER_NAMES: Final = (
     "Name",
     "Severity",
 )
-_START: Final = re.compile(r"CEF:(\d{1,3})\|", re.ASCII)
+# Some senders write a space after the colon ("CEF: 0|...").
+_START: Final = re.compile(r"CEF: ?(\d{1,3})\|", re.ASCII)
 _PRI_ONLY: Final = re.compile(r"\s*<\d{1,3}>\s*", re.ASCII)
 _FIELD: Final = re.compile(r"([^|\\]*+(?:\\.[^|\\]*+)*+)\|", re.DOTALL)
 _LAST_FIELD: Final = re.compile(r"([^|\\]*+(?:\\.[^|\\]*+)*+)(?:\||\Z)", re.DOTALL)
@@ -133,8 +134,6 @@ def parse_cef(line: str, received_at: datetime) -> CefRecord:
     vendor, product, device_version, signature_id, name, severity = (
         (_HEADER_ESCAPE.sub(r"\1", field) if "\\" in field else field).strip() for field in fields
     )
-    if not severity:
-        raise _invalid("CEF Severity is empty")
     return CefRecord(
         version,
         vendor,

@@ -38,7 +38,7 @@ from shared.mapping.formats.draft import (
     named_process,
     port_number,
 )
-from shared.mapping.graph_model import Scalar
+from shared.mapping.graph_model import DroppedField, Scalar
 from shared.mapping.placeholders import meaningful
 from shared.mapping.timeparse import TimeParseError, parse_event_time
 
@@ -56,7 +56,15 @@ _LOGOFF_WORDS: Final = re.compile(
 
 # CEF severity 0-10 bands (the spec's Low/Medium/High/Very-High) to OCSF severity_id.
 _SEVERITY_BANDS: Final = (1, 2, 2, 2, 3, 3, 3, 4, 4, 5, 5)
-_SEVERITY_WORDS: Final = {"unknown": 0, "low": 2, "medium": 3, "high": 4, "very-high": 5}
+# The spec's words, and "Critical", which vendors use for the top band.
+_SEVERITY_WORDS: Final = {
+    "unknown": 0,
+    "low": 2,
+    "medium": 3,
+    "high": 4,
+    "very-high": 5,
+    "critical": 5,
+}
 
 _OUTCOMES: Final = {"success": ("Success", 1), "failure": ("Failure", 2), "fail": ("Failure", 2)}
 _HASH_BY_LENGTH: Final = {64: "SHA-256", 40: "SHA-1", 32: "MD5"}
@@ -72,11 +80,12 @@ def cef_to_ocsf(record: CefRecord, received_at: datetime) -> OcsfDraft:
     status = _OUTCOMES.get(ext.get("outcome", "").strip("/ ").lower())
     time = _event_time(record, received_at)
     device = _device(record)
+    severity, dropped = _severity(record.severity)
     event = compact(
         class_uid=class_uid,
         category_uid=class_uid // 1000,
         activity_id=activity_id,
-        severity_id=severity_id(record.severity),
+        severity_id=severity,
         time=time.isoformat() if time else None,
         message=(ext.get("msg") or record.name)[:MAX_TEXT],
         status=status[0] if status else None,
@@ -105,7 +114,7 @@ def cef_to_ocsf(record: CefRecord, received_at: datetime) -> OcsfDraft:
         traffic=compact(bytes_in=_count(ext, "in"), bytes_out=_count(ext, "out")),
     )
     _add_processes(event, ext)
-    return OcsfDraft(event, _extra_props(record))
+    return OcsfDraft(event, _extra_props(record), dropped)
 
 
 def choose_class(record: CefRecord) -> tuple[int, int | None]:
@@ -121,16 +130,26 @@ def choose_class(record: CefRecord) -> tuple[int, int | None]:
     return 0, None
 
 
-def severity_id(text: str) -> int:
+def severity_id(text: str) -> int | None:
+    """OCSF severity_id of a CEF Severity, None when it is neither 0-10 nor a known word."""
     number = _SEVERITY_DECIMAL.fullmatch(text)  # "7", and "7.0" as some senders print it
     if number is not None and int(number[1]) <= 10:
         return _SEVERITY_BANDS[int(number[1])]
-    word = _SEVERITY_WORDS.get(text.lower().replace(" ", "-"))
-    if word is None:
-        raise InvalidEvent(
-            _LOC, f"CEF Severity '{text[:32]}' is not 0-10 or Unknown/Low/Medium/High/Very-High"
-        )
-    return word
+    return _SEVERITY_WORDS.get(text.lower().replace(" ", "-"))
+
+
+def _severity(text: str) -> tuple[int | None, tuple[DroppedField, ...]]:
+    # Severity is optional and names no entity: a value outside the spec loses the
+    # field, never the line, and is reported like a bad optional OCSF field.
+    value = severity_id(text)
+    if value is not None:
+        return value, ()
+    reason = (
+        "is empty"
+        if not text
+        else f"'{text[:32]}' is not 0-10 or Unknown/Low/Medium/High/Very-High/Critical"
+    )
+    return None, (DroppedField("Severity", f"CEF Severity {reason}"),)
 
 
 # --- fields -----------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from typing import Any, Final
 
 from shared.mapping.addresses import canonical_ip
 from shared.mapping.fields import decimal_int
-from shared.mapping.graph_model import Scalar
+from shared.mapping.graph_model import DroppedField, Scalar
 from shared.mapping.local_names import address_scope, is_local_host_name
 from shared.mapping.ocsf import keys
 from shared.mapping.placeholders import meaningful
@@ -25,6 +25,9 @@ class OcsfDraft:
 
     event: dict[str, Any]
     extra_props: dict[str, Scalar] = field(default_factory=dict)
+    # Header fields of the line that were unusable and left out; reported with the
+    # OCSF mapper's own drops.
+    dropped: tuple[DroppedField, ...] = ()
 
 
 def compact(**values: Any) -> dict[str, Any]:

@@ -17,7 +17,7 @@ import orjson
 
 from shared.core.errors import InvalidEvent
 from shared.mapping.fields import Loc
-from shared.mapping.graph_model import Entity, GraphEvent, Link, Scalar
+from shared.mapping.graph_model import DroppedField, Entity, GraphEvent, Link, Scalar
 from shared.mapping.ocsf import entities as build
 from shared.mapping.ocsf.entities import Context
 from shared.mapping.ocsf.event_props import event_props
@@ -36,10 +36,12 @@ def ocsf_to_graph_event(
     *,
     raw: str | None = None,
     extra_props: Mapping[str, Scalar] | None = None,
+    dropped: tuple[DroppedField, ...] = (),
 ) -> GraphEvent:
     """`raw` and `extra_props` serve the translated formats (CEF, syslog): the raw text
     to keep instead of this dict, and properties OCSF has no field for. Extra props
-    never replace a property the OCSF fields set."""
+    never replace a property the OCSF fields set; `dropped`, what their translation
+    left out."""
     base: Loc = ("event",)
     read = Reader()
     metadata = event.get("metadata")
@@ -73,7 +75,7 @@ def ocsf_to_graph_event(
         props=props,
         raw=raw if raw is not None else raw_json(event, base),
         links=_links(mentions, entities),
-        dropped=tuple(dict.fromkeys(read.dropped)),
+        dropped=tuple(dict.fromkeys((*dropped, *read.dropped))),
         associations=_associations(mentions, class_info),
     )
 
