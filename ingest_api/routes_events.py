@@ -267,7 +267,7 @@ def _int_param(raw: str | None, name: str, low: int, high: int) -> int | None:
         raise HttpProblem(
             422,
             "invalid_query",
-            f"{name} must be an integer",
+            f"{name} must be an integer between {low} and {high}",
             [invalid(("query", name), f"must be an integer between {low} and {high}")],
         )
     return number

@@ -71,3 +71,16 @@ def test_reads_answer_503_while_neo4j_is_down(services: Services, graph: Graph) 
         back = client.get("/events/kept")
         assert back.status_code == 200
         assert back.json()["id"] == "kept"
+
+
+@pytest.mark.parametrize("limit", ["0", "501", "ten"])
+def test_a_limit_out_of_range_answers_the_allowed_range(
+    direct_client: TestClient, graph: Graph, limit: str
+) -> None:
+    response = direct_client.get("/events", params={"limit": limit})
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert (body["error"], body["message"]) == (
+        "invalid_query",
+        "limit must be an integer between 1 and 500",
+    )

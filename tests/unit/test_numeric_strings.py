@@ -34,6 +34,8 @@ def test_tricky_strings_are_refused_by_the_query_parser(text: str) -> None:
     with pytest.raises(HttpProblem) as info:
         _int_param(text, "limit", 1, 500)
     assert info.value.status == 422
+    # The message itself gives the range: a newcomer trying limit=0 learns what is allowed.
+    assert info.value.message == "limit must be an integer between 1 and 500"
     assert info.value.detail == [
         {"loc": ["query", "limit"], "msg": "must be an integer between 1 and 500"}
     ]
