@@ -79,3 +79,31 @@ def test_through_kafka_the_writer_stores_the_line_and_its_dropped_severity(
     ]
     assert graph.value("MATCH (e:Event {id: 'k-cef-spaced'}) RETURN e.dropped AS d") is None
     assert linked_keys(graph, "k-cef-sev") == {"IP:203.0.113.6", "IP:198.51.100.7"}
+
+
+NAT = (
+    "CEF:0|Acme|Gate|2.1|79|Allowed|3|src=10.1.2.3 dst=198.51.100.8 "
+    "sourceTranslatedAddress=203.0.113.50 c6a2=2001:db8::5 c6a2Label=Source IPv6 Address "
+    "cs1Label=Target User cs1=kmoss cs2Label=Workstation cs2=PC-0042 dvchost=fw2"
+)
+
+
+def test_nat_ipv6_and_labelled_custom_fields_become_entities_in_the_graph(
+    direct_client: TestClient, graph: Graph
+) -> None:
+    response = direct_client.post(
+        "/events", json={"id": "cef-nat", "source_format": "cef", "event": NAT}
+    )
+    assert response.status_code == 201, response.text
+    rows = graph.query(
+        "MATCH (:Event {id: 'cef-nat'})-[r]->(n:Entity) RETURN type(r) AS rel, n.key AS key"
+    )
+    assert {(row["rel"], row["key"]) for row in rows} == {
+        ("HAS_SOURCE", "IP:10.1.2.3"),
+        ("HAS_DESTINATION", "IP:198.51.100.8"),
+        ("ON_DEVICE", "Host:fw2"),
+        ("HAS_OBSERVABLE", "IP:203.0.113.50"),
+        ("HAS_OBSERVABLE", "IP:2001:db8::5"),
+        ("HAS_OBSERVABLE", "User@Host:fw2/kmoss"),
+        ("HAS_OBSERVABLE", "Host:pc-0042"),
+    }

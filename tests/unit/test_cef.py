@@ -436,3 +436,46 @@ def test_any_text_is_an_event_or_invalid(text: str) -> None:
     if isinstance(outcome, InvalidEvent):
         assert outcome.loc == ("event",)
         assert outcome.msg
+
+
+def test_nat_addresses_ipv6_fields_and_labelled_custom_strings_are_linked() -> None:
+    line = (
+        "CEF:0|Acme|Gate|2.1|77|Allowed|3|src=10.1.2.3 dst=198.51.100.7 "
+        "sourceTranslatedAddress=203.0.113.50 dt=192.0.2.80 "
+        "c6a2=2001:db8::5 c6a2Label=Source IPv6 Address "
+        "cs1Label=Target User cs1=kmoss cs2Label=Workstation cs2=PC-0042 "
+        "cs3Label=Peer IP cs3=203.0.113.99 cs4Label=Rule cs4=allow-web "
+        "cs5Label=Client MAC Address cs5=00:11:22:33:44:55 cs6Label=Sender Email cs6=a@example.org "
+        "dvchost=fw2"
+    )
+    event = to_graph_event("nat", "cef", line, RECEIVED)
+    assert links(event) == {
+        ("HAS_SOURCE", "IP:10.1.2.3"),
+        ("HAS_DESTINATION", "IP:198.51.100.7"),
+        ("ON_DEVICE", "Host:fw2"),
+        ("HAS_OBSERVABLE", "IP:203.0.113.50"),
+        ("HAS_OBSERVABLE", "IP:192.0.2.80"),
+        ("HAS_OBSERVABLE", "IP:2001:db8::5"),
+        ("HAS_OBSERVABLE", "IP:203.0.113.99"),
+        # A bare account name is local to the device that reported it.
+        ("HAS_OBSERVABLE", "User@Host:fw2/kmoss"),
+        ("HAS_OBSERVABLE", "Host:pc-0042"),
+        ("HAS_OBSERVABLE", "Email:a@example.org"),
+    }
+    assert event.dropped == ()
+
+
+@pytest.mark.parametrize("key", ["c6a1", "sourceTranslatedAddress", "cs2"])
+def test_an_unusable_optional_address_is_dropped_and_the_line_kept(key: str) -> None:
+    label = f" {key}Label=Source Address" if key.startswith("c") else ""
+    line = f"CEF:0|V|P|1|s|n|3|src=10.0.0.1 {key}=not-an-ip{label}"
+    event = to_graph_event("bad", "cef", line, RECEIVED)
+    assert [d.path for d in event.dropped] == [key]
+    assert links(event) == {("HAS_SOURCE", "IP:10.0.0.1")}
+
+
+def test_a_custom_string_without_a_telling_label_is_no_entity() -> None:
+    line = "CEF:0|V|P|1|s|n|3|cs1=10.9.9.9 cs2Label=Policy cs2=bob"
+    event = to_graph_event("plain", "cef", line, RECEIVED)
+    assert links(event) == set()
+    assert (event.props["cs1"], event.props["cs2"]) == ("10.9.9.9", "bob")

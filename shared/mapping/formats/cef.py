@@ -86,6 +86,8 @@ _FULL_NAMES: Final = {
     "deviceTimeZone": "dtz",
     "bytesIn": "in",
     "bytesOut": "out",
+    **{f"deviceCustomIPv6Address{i}": f"c6a{i}" for i in range(1, 5)},
+    **{f"deviceCustomIPv6Address{i}Label": f"c6a{i}Label" for i in range(1, 5)},
     **{f"deviceCustomString{i}": f"cs{i}" for i in range(1, 7)},
     **{f"deviceCustomString{i}Label": f"cs{i}Label" for i in range(1, 7)},
     **{f"deviceCustomNumber{i}": f"cn{i}" for i in range(1, 4)},

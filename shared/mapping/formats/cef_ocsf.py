@@ -81,6 +81,7 @@ def cef_to_ocsf(record: CefRecord, received_at: datetime) -> OcsfDraft:
     time = _event_time(record, received_at)
     device = _device(record)
     severity, dropped = _severity(record.severity)
+    observables, unusable = _observables(ext)
     event = compact(
         class_uid=class_uid,
         category_uid=class_uid // 1000,
@@ -112,9 +113,10 @@ def cef_to_ocsf(record: CefRecord, received_at: datetime) -> OcsfDraft:
         file=_file(ext),
         connection_info=compact(protocol_name=ext.get("proto", "").lower()),
         traffic=compact(bytes_in=_count(ext, "in"), bytes_out=_count(ext, "out")),
+        observables=observables,
     )
     _add_processes(event, ext)
-    return OcsfDraft(event, _extra_props(record), dropped)
+    return OcsfDraft(event, _extra_props(record), (*dropped, *unusable))
 
 
 def choose_class(record: CefRecord) -> tuple[int, int | None]:
@@ -153,6 +155,67 @@ def _severity(text: str) -> tuple[int | None, tuple[DroppedField, ...]]:
 
 
 # --- fields -----------------------------------------------------------------------------
+
+# Observable type_ids (OCSF's enum) for what a labelled field holds.
+_HOSTNAME, _IP, _USER_NAME, _EMAIL = 1, 2, 4, 5
+_NAT_KEYS: Final = (
+    ("sourceTranslatedAddress", "st"),
+    ("destinationTranslatedAddress", "dt"),
+)
+# What a custom field's label says it holds; first match wins, so "MAC address" and
+# "e-mail address" are not read as IP addresses.
+_LABEL_KINDS: Final = (
+    (re.compile(r"\bmac\b", re.IGNORECASE), None),
+    (re.compile(r"\be-?mail\b", re.IGNORECASE), _EMAIL),
+    (re.compile(r"\b(?:ip|ipv[46]|address|addr)\b", re.IGNORECASE), _IP),
+    (re.compile(r"\b(?:user|user ?name|account|login|logon)\b", re.IGNORECASE), _USER_NAME),
+    (re.compile(r"\b(?:host|host ?name|workstation|computer|machine)\b", re.IGNORECASE), _HOSTNAME),
+)
+
+
+def _observables(ext: dict[str, str]) -> tuple[list[dict[str, Any]], list[DroppedField]]:
+    """NAT addresses, `c6a1`-`c6a4`, and `cs1`-`cs6` whose label names a user, host or
+    address: fields the spec names that OCSF has no place for, so each is an observable
+    named by its key or label. An address that is not one is dropped, not refused: these
+    fields are optional and the line's own addresses were checked already."""
+    found: list[dict[str, Any]] = []
+    dropped: list[DroppedField] = []
+
+    def address(key: str, name: str) -> None:
+        text = meaningful(ext.get(key))
+        if not text:
+            return
+        ip = canonical_ip(text)
+        if ip is None:
+            dropped.append(
+                DroppedField(key, f"CEF extension {key}: '{text[:64]}' is not a valid IP address")
+            )
+        else:
+            found.append({"name": name[:MAX_TEXT], "type_id": _IP, "value": ip})
+
+    for full, short in _NAT_KEYS:
+        address(full if full in ext else short, full)
+    for index in range(1, 5):
+        key = f"c6a{index}"
+        address(key, meaningful(ext.get(f"{key}Label")) or key)
+    for index in range(1, 7):
+        key = f"cs{index}"
+        label = meaningful(ext.get(f"{key}Label"))
+        kind = _label_kind(label) if label else None
+        if kind == _IP:
+            address(key, label or key)
+        elif kind is not None and (text := meaningful(ext.get(key))):
+            found.append(
+                {"name": (label or key)[:MAX_TEXT], "type_id": kind, "value": text[:MAX_TEXT]}
+            )
+    return found, dropped
+
+
+def _label_kind(label: str) -> int | None:
+    for pattern, kind in _LABEL_KINDS:
+        if pattern.search(label):
+            return kind
+    return None
 
 
 def _users(ext: dict[str, str], class_uid: int) -> tuple[dict[str, Any], dict[str, Any]]:
