@@ -46,6 +46,10 @@ SCHEMA: Final[tuple[LiteralString, ...]] = (
     "CREATE CONSTRAINT entity_key IF NOT EXISTS FOR (n:Entity) REQUIRE n.key IS UNIQUE",
     "CREATE INDEX event_time IF NOT EXISTS FOR (e:Event) ON (e.time)",
     "CREATE INDEX event_class_uid IF NOT EXISTS FOR (e:Event) ON (e.class_uid)",
+    # A File is keyed by one hash but found by any: the common look-ups are indexed.
+    "CREATE INDEX file_md5 IF NOT EXISTS FOR (f:File) ON (f.md5)",
+    "CREATE INDEX file_sha1 IF NOT EXISTS FOR (f:File) ON (f.sha1)",
+    "CREATE INDEX file_sha256 IF NOT EXISTS FOR (f:File) ON (f.sha256)",
 )
 
 # `_batch` marks the nodes this transaction created, so only their entities are counted.

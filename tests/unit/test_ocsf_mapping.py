@@ -268,3 +268,37 @@ def test_an_address_field_with_several_addresses_names_each() -> None:
         ("HAS_TO", "Email:bob@x.example", "Email"),
         ("HAS_TO", "Email:carol@y.example", "Email"),
     }
+
+
+def test_a_file_keeps_every_hash_and_is_keyed_by_the_strongest() -> None:
+    event = {
+        "class_uid": 1001,
+        "device": {"hostname": "ws-17"},
+        "file": {
+            "path": "/opt/tool/bin/agent",
+            "hashes": [
+                {"algorithm_id": 1, "value": "0123456789ABCDEF0123456789ABCDEF"},
+                {"algorithm": "SHA-1", "value": "a" * 40},
+                {"algorithm_id": 3, "value": "B" * 64},
+                {"algorithm_id": 5, "value": "96:AbCdEf:GhIj"},
+                {"algorithm_id": 6, "value": "T1A2B3"},
+                {"algorithm_id": 99, "algorithm": "imphash", "value": "C" * 32},
+                {"algorithm": "nonsense-hash", "value": "zzz"},
+            ],
+        },
+    }
+    graph = to_graph_event("h", "ocsf", event, datetime(2024, 3, 14, tzinfo=UTC))
+    (file,) = [link.entity for link in graph.links if link.entity.type == "File"]
+    assert file.key == "File:sha256:" + "b" * 64
+    assert {
+        name: file.attrs.get(name)
+        for name in ("md5", "sha1", "sha256", "ssdeep", "tlsh", "imphash")
+    } == {
+        "md5": "0123456789abcdef0123456789abcdef",
+        "sha1": "a" * 40,
+        "sha256": "b" * 64,
+        "ssdeep": "96:AbCdEf:GhIj",
+        "tlsh": "T1A2B3",
+        "imphash": "c" * 32,
+    }
+    assert "nonsense-hash" not in file.attrs and "nonsensehash" not in file.attrs

@@ -28,7 +28,34 @@ from shared.mapping.ocsf.values import (
 )
 
 _HASH_PREFERENCE: Final = {"sha-256": 0, "sha256": 0, "sha-1": 1, "sha1": 1, "md5": 2}
-_HASH_ALGORITHM_IDS: Final = {3: "sha-256", 2: "sha-1", 1: "md5"}
+_HASH_ALGORITHM_IDS: Final = {
+    1: "md5",
+    2: "sha-1",
+    3: "sha-256",
+    4: "sha-512",
+    5: "ssdeep",  # CTPH
+    6: "tlsh",
+    7: "quickxorhash",
+    8: "sha-224",
+    9: "sha-384",
+}
+_HEX_DIGESTS: Final = frozenset({"md5", "sha1", "sha224", "sha256", "sha384", "sha512", "imphash"})
+# Every hash a File carries is a property named for its algorithm, so a search by any of
+# them finds the File; the key still comes from the strongest of _HASH_PREFERENCE. The
+# names are fixed here: an algorithm the sender spells otherwise is not a property.
+_HASH_PROPERTIES: Final = {
+    "md5": "md5",
+    "sha1": "sha1",
+    "sha224": "sha224",
+    "sha256": "sha256",
+    "sha384": "sha384",
+    "sha512": "sha512",
+    "ssdeep": "ssdeep",
+    "ctph": "ssdeep",
+    "tlsh": "tlsh",
+    "imphash": "imphash",
+    "quickxorhash": "quickxorhash",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,10 +197,17 @@ def file(obj: dict[str, Any], loc: Loc, ctx: Context) -> Iterator[Entity]:
     read = ctx.read
     name = read.text(obj, "name", loc)
     path = read.text(obj, "path", loc) or _joined(read.text(obj, "parent_folder", loc), name)
-    digest = _best_hash(obj, loc, read)
+    hashes = _hashes(obj, loc, read)
+    digest = _best_hash(hashes)
     key = keys.file(digest, ctx.scope, path)
     if key is not None:
         found = attrs(path=path, name=name, hash=digest[1].lower() if digest else None)
+        for algorithm, value in hashes:
+            prop = _HASH_PROPERTIES.get(algorithm)
+            if prop is not None:
+                # Hex digests are compared case-insensitively; ssdeep, TLSH and
+                # QuickXorHash are not hex and keep their case.
+                found.setdefault(prop, value.lower() if prop in _HEX_DIGESTS else value)
         yield Entity(key, "File", "File", found)
 
 
@@ -254,8 +288,10 @@ def _joined(folder: str | None, name: str | None) -> str | None:
     return f"{folder.rstrip(separator)}{separator}{name}"
 
 
-def _best_hash(obj: dict[str, Any], loc: Loc, read: Reader) -> tuple[str, str] | None:
-    found: list[tuple[int, str, str]] = []
+def _hashes(obj: dict[str, Any], loc: Loc, read: Reader) -> list[tuple[str, str]]:
+    """(algorithm, value) of each usable `hashes[]` item, the algorithm lower-cased
+    without hyphens (`sha256`), from its name or else its `algorithm_id`."""
+    found: list[tuple[str, str]] = []
     for item_loc, item in read.items(obj.get("hashes"), (*loc, "hashes")):
         entry = read.mapping(item, item_loc)
         if entry is None:
@@ -265,9 +301,18 @@ def _best_hash(obj: dict[str, Any], loc: Loc, read: Reader) -> tuple[str, str] |
         if not algorithm:
             algorithm_id = read.integer(entry, "algorithm_id", item_loc, 0, 99)
             algorithm = _HASH_ALGORITHM_IDS.get(algorithm_id or -1, "")
-        if value and algorithm in _HASH_PREFERENCE:
-            found.append((_HASH_PREFERENCE[algorithm], algorithm.replace("-", ""), value))
-    if not found:
+        if value and algorithm:
+            found.append((algorithm.replace("-", "").replace(" ", ""), value))
+    return found
+
+
+def _best_hash(hashes: list[tuple[str, str]]) -> tuple[str, str] | None:
+    ranked = [
+        (_HASH_PREFERENCE[algorithm], algorithm, value)
+        for algorithm, value in hashes
+        if algorithm in _HASH_PREFERENCE
+    ]
+    if not ranked:
         return None
-    _, algorithm, value = min(found)
+    _, algorithm, value = min(ranked)
     return algorithm, value
