@@ -302,3 +302,31 @@ def test_a_file_keeps_every_hash_and_is_keyed_by_the_strongest() -> None:
         "imphash": "c" * 32,
     }
     assert set(file.attrs) == {"path", "hash", "md5", "sha1", "sha256", "ssdeep", "tlsh", "imphash"}
+
+
+def test_an_osint_indicator_is_the_entity_its_type_names() -> None:
+    event = {
+        "class_uid": 5021,
+        "device": {"hostname": "intel-02"},
+        "osint": [
+            {"type_id": 1, "value": "198.51.100.23"},
+            {"type_id": 2, "value": "Bad-Domain.example"},
+            {"type_id": 3, "value": "relay.bad-domain.example"},
+            {"type_id": 4, "value": "E" * 64},
+            {"type_id": 5, "value": "https://bad-domain.example/payload"},
+            {"type_id": 9, "value": "ops@bad-domain.example"},
+            {"type": "IP Address", "value": "203.0.113.201"},
+            {"type_id": 6, "value": "Mozilla/5.0"},  # a user agent is no entity
+            {"type_id": 1, "value": "255.255.255.255"},  # nor is broadcast
+        ],
+    }
+    graph = to_graph_event("o", "ocsf", event, datetime(2024, 3, 14, tzinfo=UTC))
+    assert {(link.rel, link.entity.key) for link in graph.links if link.rel == "HAS_OSINT"} == {
+        ("HAS_OSINT", "IP:198.51.100.23"),
+        ("HAS_OSINT", "Domain:bad-domain.example"),
+        ("HAS_OSINT", "Host:relay.bad-domain.example"),
+        ("HAS_OSINT", "File:sha256:" + "e" * 64),
+        ("HAS_OSINT", "Url:https://bad-domain.example/payload"),
+        ("HAS_OSINT", "Email:ops@bad-domain.example"),
+        ("HAS_OSINT", "IP:203.0.113.201"),
+    }

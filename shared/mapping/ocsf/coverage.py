@@ -41,6 +41,7 @@ LABELS: Final[dict[str, tuple[str, ...]]] = {
     "resource": ("Resource", "IP", "Host"),
     "managed_entity": ("ManagedEntity",),
     "observable": ("IP, Host, User, Email, Url, Domain, File, Process or Resource by type_id",),
+    "osint": ("IP, Domain, Host, File, Url or Email by type_id",),
     "dns_query": ("Domain",),
     "dns_answer": ("IP", "Domain"),
     "cloud": ("Account",),

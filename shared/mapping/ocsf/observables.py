@@ -15,6 +15,7 @@ from shared.mapping.fields import Loc, attrs
 from shared.mapping.graph_model import Entity
 from shared.mapping.ocsf import keys, values
 from shared.mapping.ocsf.entities import Context
+from shared.mapping.ocsf.values import domain_entity
 
 # Senders that leave `type_id` out often write the type's caption in `type`.
 _BY_CAPTION: Final[dict[str, str]] = {
@@ -39,6 +40,50 @@ _BY_CAPTION: Final[dict[str, str]] = {
     "process": "object:process",
     "fingerprint": "object:fingerprint",
 }
+
+
+# OCSF's `osint.type_id` enum (the same in every version that has the object) to the
+# observable kinds above; "Domain" is its own kind.
+_OSINT_KINDS: Final[dict[int, str]] = {
+    1: "type:ip_t",
+    2: "domain",
+    3: "type:hostname_t",
+    4: "type:file_hash_t",
+    5: "type:url_t",
+    8: "type:email_t",
+    9: "type:email_t",
+    11: "type:file_name_t",
+}
+_OSINT_CAPTIONS: Final[dict[str, str]] = {
+    "ip address": "type:ip_t",
+    "ip": "type:ip_t",
+    "domain": "domain",
+    "hostname": "type:hostname_t",
+    "hash": "type:file_hash_t",
+    "url": "type:url_t",
+    "email": "type:email_t",
+    "email address": "type:email_t",
+    "file": "type:file_name_t",
+}
+
+
+def osint_entities(obj: dict[str, Any], loc: Loc, ctx: Context) -> Iterator[Entity]:
+    """The indicator an `osint` item names (its `value`), as the entity its `type_id`
+    says; the point of an OSINT inventory event and of many findings."""
+    read = ctx.read
+    value = read.text(obj, "value", loc)
+    if value is None:
+        return
+    type_id = read.integer(obj, "type_id", loc, 0, 2**31)
+    kind = _OSINT_KINDS.get(type_id) if type_id is not None else None
+    if kind is None:
+        kind = _OSINT_CAPTIONS.get((read.text(obj, "type", loc) or "").lower())
+    if kind == "domain":
+        domain = domain_entity(value)
+        if domain is not None:
+            yield domain
+    elif kind is not None:
+        yield from _by_kind(kind, value, ctx)
 
 
 def observable_entities(

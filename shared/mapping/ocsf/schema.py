@@ -32,6 +32,7 @@ ENTITY_KINDS: Final[dict[str, str]] = {
     "resource_details": "resource",
     "managed_entity": "managed_entity",
     "observable": "observable",
+    "osint": "osint",
     "cloud": "cloud",
     "dns_query": "dns_query",
     "dns_answer": "dns_answer",

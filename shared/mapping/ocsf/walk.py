@@ -20,7 +20,7 @@ from shared.mapping.ocsf import entities as build
 from shared.mapping.ocsf import values
 from shared.mapping.ocsf.entities import Builder, Context
 from shared.mapping.ocsf.naming import HAS_DOMAIN, relationship_for
-from shared.mapping.ocsf.observables import observable_entities
+from shared.mapping.ocsf.observables import observable_entities, osint_entities
 from shared.mapping.ocsf.schema import SchemaVersion
 
 _BUILDERS: Final[dict[str, Builder]] = {
@@ -191,6 +191,11 @@ class SchemaWalk:
             for entity in observable_entities(obj, loc, ctx, self._version.observables):
                 self._found.append(Mention(path, rel, entity))
             return
+        if kind == "osint":
+            # The indicator, then what the item names around it (its file, e-mail, ...).
+            rel = relationship_for(path)
+            for entity in osint_entities(obj, loc, ctx):
+                self._found.append(Mention(path, rel, entity))
         if builder is not None:
             rel = relationship_for(path)
             for entity in builder(obj, loc, ctx):

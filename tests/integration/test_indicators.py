@@ -1,5 +1,5 @@
-"""A File named with several hashes is found in the real graph by any of them, and the
-common ones are indexed."""
+"""Indicators in the real graph: a File named with several hashes is found by any of them
+(the common ones indexed), and OSINT indicators are entities of their event."""
 
 from __future__ import annotations
 
@@ -47,3 +47,24 @@ def test_a_file_is_found_by_each_of_its_hashes(direct_client: TestClient, graph:
         "WHERE 'File' IN labelsOrTypes RETURN properties[0] AS prop"
     )
     assert {"md5", "sha1", "sha256"} <= {row["prop"] for row in indexed}
+
+
+def test_osint_indicators_are_linked_in_the_graph(direct_client: TestClient, graph: Graph) -> None:
+    event = {
+        "class_uid": 5021,
+        "osint": [
+            {"type_id": 1, "value": "198.51.100.24"},
+            {"type_id": 2, "value": "indicator.example"},
+            {"type_id": 4, "value": SHA256},
+        ],
+    }
+    response = direct_client.post("/events", json={"id": "osint-1", "event": event})
+    assert response.status_code == 201, response.text
+    rows = graph.query(
+        "MATCH (:Event {id: 'osint-1'})-[r:HAS_OSINT]->(n:Entity) RETURN n.key AS key"
+    )
+    assert {row["key"] for row in rows} == {
+        "IP:198.51.100.24",
+        "Domain:indicator.example",
+        f"File:sha256:{SHA256}",
+    }
