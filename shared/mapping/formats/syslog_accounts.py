@@ -64,7 +64,9 @@ _SHAPES: Final[tuple[_Shape, ...]] = (
     _shape(rf"\bchange user {_U} (?P<what>\w+) from\b", ACCOUNT_CHANGE, OTHER),
     # chsh, chfn, chage
     _shape(rf"\bchanged user {_U} (?P<what>shell|information)\b", ACCOUNT_CHANGE, OTHER),
-    _shape(rf"\bchanged password expiry for {_U}", ACCOUNT_CHANGE, OTHER, "password expiry changed"),
+    _shape(
+        rf"\bchanged password expiry for {_U}", ACCOUNT_CHANGE, OTHER, "password expiry changed"
+    ),
     # membership: useradd -G, usermod -G, userdel, gpasswd
     _shape(rf"\badd {_U} to (?:shadow )?group {_G}", GROUP_MANAGEMENT, ADD_USER),
     _shape(rf"\bdelete {_U} from (?:shadow )?group {_G}", GROUP_MANAGEMENT, REMOVE_USER),
@@ -78,7 +80,7 @@ _SHAPES: Final[tuple[_Shape, ...]] = (
     ),
     _shape(rf"\bremoved (?:shadow )?group {_G} owned by {_U}", GROUP_MANAGEMENT, GROUP_DELETE),
     _shape(rf"\bgroup {_G} removed\b", GROUP_MANAGEMENT, GROUP_DELETE),
-    _shape(rf"\bgroup changed in \S+ \(group (?P<group>[^/\s]+)/", GROUP_MANAGEMENT, OTHER),
+    _shape(r"\bgroup changed in \S+ \(group (?P<group>[^/\s]+)/", GROUP_MANAGEMENT, OTHER),
     _shape(
         rf"\b(?P<what>password|members|administrators) of group {_G} (?:changed|removed|set)"
         rf" by {_A}",
@@ -152,4 +154,6 @@ def _named(name: str | None, number: str | None = None) -> dict[str, Any]:
 def _status(success: bool | None) -> dict[str, Any]:
     if success is None:
         return {}
-    return {"status": "Success", "status_id": 1} if success else {"status": "Failure", "status_id": 2}
+    return (
+        {"status": "Success", "status_id": 1} if success else {"status": "Failure", "status_id": 2}
+    )

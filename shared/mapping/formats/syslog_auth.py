@@ -71,7 +71,7 @@ _DNS_NAME: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,252}", re.ASCII)
 # `FAILED LOGIN 2 FROM h FOR ann, Authentication failure`, shadow's quoted
 # `FAILED LOGIN (1) on '/dev/tty1' FOR 'ann', Authentication failure`.
 _LOGIN_OK: Final = re.compile(
-    r"\b(?:(ROOT) LOGIN|LOGIN) {1,2}ON '?([^'\s]+)'?(?: BY '?([^'\s]+?)'?)?(?: FROM '?([^'\s]+)'?)?",
+    r"\b(?:(ROOT) LOGIN|LOGIN) {1,2}ON '?([^'\s]+)'?(?: BY '?([^'\s]+)'?)?(?: FROM '?([^'\s]+)'?)?",
     re.ASCII | re.IGNORECASE,
 )
 _LOGIN_FAILED: Final = re.compile(
@@ -111,6 +111,9 @@ def authentication(
 def remote(host: str | None, port: str | None = None) -> dict[str, Any]:
     """A remote end as `src_endpoint`: an address is an IP, a DNS name a Host, and
     anything else (a near miss, `???`) nothing."""
+    # `::ffff:192.0.2.9`: an IPv4 client of a dual-stack server, named as IPv4.
+    if host and host[:7].lower() == "::ffff:" and "." in host:
+        host = host[7:]
     end = host_or_ip(host)
     if "hostname" in end and _DNS_NAME.fullmatch(end["hostname"]) is None:
         return {}
@@ -177,7 +180,11 @@ def sshd_opened(msg: str) -> OcsfDraft | None:
         return None
     return OcsfDraft(
         compact(
-            class_uid=4001, category_uid=4, activity_id=1, src_endpoint=source, dst_endpoint=destination
+            class_uid=4001,
+            category_uid=4,
+            activity_id=1,
+            src_endpoint=source,
+            dst_endpoint=destination,
         )
     )
 

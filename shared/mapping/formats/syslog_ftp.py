@@ -64,7 +64,8 @@ def ftp_login(msg: str) -> OcsfDraft | None:
         host, user, success, detail = None, ok_user or failed_user, ok_user is not None, None
     else:
         return None
-    source = remote(address) or remote(host)
+    # The address when given (the name may be a reverse lookup), with the name beside it.
+    source = {**remote(host), **remote(address)}
     fields = authentication(LOGON, success, user=user, source=source, detail=detail)
     if "user" not in fields and "src_endpoint" not in fields:
         return None

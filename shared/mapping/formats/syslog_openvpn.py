@@ -71,7 +71,11 @@ def openvpn(msg: str) -> OcsfDraft | None:
         fields = authentication(LOGON, True, user=ok[1], source=source)
     elif (failed := _AUTH_FAILED.search(text)) is not None:
         fields = authentication(
-            LOGON, False, user=failed[1], source=source, detail="Username/Password verification failed"
+            LOGON,
+            False,
+            user=failed[1],
+            source=source,
+            detail="Username/Password verification failed",
         )
     else:
         fields = compact(

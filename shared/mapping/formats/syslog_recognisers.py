@@ -19,11 +19,11 @@ from typing import Final
 from shared.mapping.addresses import canonical_ip
 from shared.mapping.formats import syslog_auth as auth
 from shared.mapping.formats import syslog_pam as pam
+from shared.mapping.formats.draft import OcsfDraft, compact, port_number
 from shared.mapping.formats.syslog_accounts import account_management
 from shared.mapping.formats.syslog_ftp import ftp_login
 from shared.mapping.formats.syslog_openvpn import openvpn
 from shared.mapping.formats.syslog_snare import snare
-from shared.mapping.formats.draft import OcsfDraft, compact, port_number
 from shared.mapping.placeholders import meaningful
 
 _NETFILTER_FIELD: Final = re.compile(r"(?<!\S)([A-Z]+)=(\S*)", re.ASCII)
@@ -171,7 +171,7 @@ RECOGNISERS: Final[tuple[Recogniser, ...]] = (
         "sshd-opened",
         _SSHD,
         auth.sshd_opened,
-        ("Connection from 198.51.100.20 port 50122 on 10.0.0.4 port 22 rdomain \"\"",),
+        ('Connection from 198.51.100.20 port 50122 on 10.0.0.4 port 22 rdomain ""',),
     ),
     Recogniser(
         "sshd-too-many",

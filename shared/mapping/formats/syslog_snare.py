@@ -88,7 +88,25 @@ _FIELDS: Final[dict[str, tuple[str | None, str]]] = {
     "Source Port": ("src", "port"),
     "Client Port": ("src", "port"),
 }
-_KNOWN_LABELS: Final = frozenset(_SECTIONS) | frozenset(_FIELDS)
+# Labels read for no field, known so that a value in front of one is cut where it ends
+# when a sender squeezed the gaps to single spaces (`Domain: ACME Logon ID: 0x3E7`).
+_OTHER_LABELS: Final = frozenset(
+    {
+        "Logon ID", "Logon Type", "Logon Process", "Logon GUID", "Linked Logon ID",
+        "Authentication Package", "Package Name", "Key Length", "Transited Services",
+        "Process ID", "Process Name", "Caller Process ID", "Caller Process Name",
+        "Caller Logon ID", "Failure Reason", "Status", "Sub Status", "Error Code",
+        "Result Code", "Impersonation Level", "Restricted Admin Mode", "Virtual Account",
+        "Elevated Token", "Network Account Name", "Network Account Domain",
+        "Ticket Options", "Ticket Encryption Type", "Pre-Authentication Type",
+        "Service Name", "Service ID", "Old Account Name", "New Account Name",
+        "Display Name", "User Principal Name", "SAM Account Name", "Home Directory",
+        "Privileges", "Target Server Name", "Additional Information", "Logon Time",
+        "Client Logon ID", "Client Domain", "User ID", "Primary User Name",
+        "Primary Domain", "Primary Logon ID", "Client User Name", "Source Port",
+    }
+)  # fmt: skip
+_KNOWN_LABELS: Final = frozenset(_SECTIONS) | frozenset(_FIELDS) | _OTHER_LABELS
 
 
 def _ids(*numbers: int) -> frozenset[int]:
@@ -122,7 +140,11 @@ def snare(msg: str) -> OcsfDraft | None:
         return None
     event_id = int(fields[5])
     log, source, user_field, audit, computer = (
-        fields[2], fields[6], fields[7], fields[9], fields[10]
+        fields[2],
+        fields[6],
+        fields[7],
+        fields[9],
+        fields[10],
     )
     expanded = fields[13] if len(fields) > 13 else ""
     host = meaningful(computer)
@@ -185,9 +207,7 @@ def _pairs(text: str) -> list[tuple[str, str]]:
     marks: list[tuple[int, int, str]] = []
     for match in _LABEL.finditer(text):
         words = match[1].split(" ")
-        start = next(
-            (i for i in range(len(words)) if " ".join(words[i:]) in _KNOWN_LABELS), 0
-        )
+        start = next((i for i in range(len(words)) if " ".join(words[i:]) in _KNOWN_LABELS), 0)
         offset = len(" ".join(words[:start])) + (1 if start else 0)
         marks.append((match.start() + offset, match.end(), " ".join(words[start:])))
     pairs = []
