@@ -247,9 +247,10 @@ def test_openvpn(line: str, class_uid: int, activity: int, expected: Links) -> N
     assert links(event) == expected
 
 
-def test_openvpn_keeps_the_client_port() -> None:
-    event = mapped(f"{V} tab-31/192.0.2.140:1194 SIGUSR1[soft,ping-restart] received")
+def test_openvpn_keeps_the_client_port_and_a_restart_closes() -> None:
+    event = mapped(f"{V} tab-31/192.0.2.140:1194 Connection reset, restarting [0]")
     assert event.props["src_port"] == 1194
+    assert event.props["activity_id"] == 2
 
 
 def _snare(event_id: int, user: str, audit: str, computer: str, text: str, sep: str = "\t") -> str:

@@ -40,6 +40,7 @@ _AUTH_FAILED: Final = re.compile(
 )
 _CLOSE: Final = re.compile(
     r"client-instance (?:exiting|restarting)|Inactivity timeout|connection-reset|remote-exit"
+    r"|Connection reset, restarting|ping-restart"
 )
 # The CN before the client's certificate is read.
 _UNDEFINED: Final = frozenset({"UNDEF"})
