@@ -1,11 +1,12 @@
-"""Log-on messages of sshd, PAM, su and systemd-logind, read into OCSF fields. Pure.
+"""Log-on messages of sshd, su, login and systemd-logind, read into OCSF fields. Pure.
 
 Each reader takes the message text (after the syslog header) and returns the OCSF
 fields it found, or None when the text is not its shape. The table that names the
 programs each applies to, with sample lines, is `syslog_recognisers.RECOGNISERS`.
 
 Users go to `user` (the account logged on to, HAS_USER) and, where the line names who
-acted (`su`'s invoker, PAM's `ruser`), to `actor.user` (HAS_PRINCIPAL). The remote end
+acted (`su`'s invoker, PAM's `ruser`), to `actor.user` (HAS_PRINCIPAL). PAM's own
+lines are read in `syslog_pam`. The remote end
 goes to `src_endpoint`: an address becomes an IP, a name (sshd with UseDNS, PAM's
 `rhost`) a Host. Placeholders (`-`, `unknown`, an empty `user=`) are never entities.
 """
@@ -36,9 +37,21 @@ _SSHD_INVALID: Final = re.compile(
 _SSHD_CLOSED: Final = re.compile(
     r"\b(?:Connection closed by|Connection reset by|Disconnected from|Disconnecting"
     r"|Received disconnect from)"
-    r"(?: (authenticating|invalid|illegal))?(?: user (\S*?))? (\S+) port (\d{1,5})\b",
+    r"(?: (authenticating|invalid|illegal))?(?: user (\S*?))? (\S+?)"
+    r"(?: port (\d{1,5})\b|(?=:? |:?$))",
     re.ASCII,
 )
+# sshd -o LogLevel=VERBOSE: `Connection from A port P on B port Q`.
+_SSHD_OPENED: Final = re.compile(
+    r"\bConnection from (\S+) port (\d{1,5}) on (\S+) port (\d{1,5})\b", re.ASCII
+)
+_SSHD_TOO_MANY: Final = re.compile(
+    r"\bToo many authentication failures for (?:(?:invalid|illegal) user )?(\S+?)"
+    r"(?: from (\S+?))?(?: port (\d{1,5}))?(?: ssh2)?(?: \[preauth\])?$",
+    re.ASCII,
+)
+# OpenSSH 8.x and later: `subsystem request for sftp by user backup`.
+_SSHD_SUBSYSTEM: Final = re.compile(r"\bsubsystem request for (\S+) by user (\S+)", re.ASCII)
 # Other sshd lines still name who and where from ("maximum authentication attempts
 # exceeded for invalid user X from A port N", "PAM: Authentication failure for X from A").
 _SSHD_FOR_FROM: Final = re.compile(
@@ -49,22 +62,25 @@ _SSHD_PEER: Final = re.compile(
     r"\b(?:from|with|by) \[?([0-9A-Fa-f.:]+?)\]?(?: port (\d{1,5}))?(?:[\s:,]|$)", re.ASCII
 )
 _SSHD_USER: Final = re.compile(r"\b(?:invalid|illegal) user (\S+)", re.ASCII)
-# `PAM 2 more authentication failures; ...` is sshd summing up the same fields.
-_PAM_AUTH: Final = re.compile(
-    r"(?:\bpam_\w+\(([^:()\s]+):auth\): |\bPAM \d+ more )authentication failures?;(.*)",
-    re.ASCII,
-)
-_PAM_SESSION: Final = re.compile(
-    r"\bpam_\w+\(([^:()\s]+):session\): session (opened|closed) for user ([^\s(]+)"
-    r"(?:\(uid=\d+\))?(?: by ([^\s(]*)(?:\(uid=\d+\))?)?",
-    re.ASCII,
-)
-_KEY_VALUE: Final = re.compile(r"(\w+)=(\S*)", re.ASCII)
 _SU_FOR_BY: Final = re.compile(r"\b(Successful|FAILED) su for (\S+) by (\S+)", re.ASCII)
 _SU_TO: Final = re.compile(r"(FAILED SU )?\(to (\S+)\) (\S+) on (\S+)", re.ASCII)
 _SU_QUOTED: Final = re.compile(r"'su (\S+)' (failed|succeeded) for (\S+) on (\S+)", re.ASCII)
 _SU_SHADOW: Final = re.compile(r"^([+-]) (\S+) ([^\s:]+):(\S+)$", re.ASCII)
 _DNS_NAME: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,252}", re.ASCII)
+# login (util-linux and shadow): `ROOT LOGIN ON tty3`, `LOGIN ON pts/1 BY ann FROM h`,
+# `FAILED LOGIN 2 FROM h FOR ann, Authentication failure`, shadow's quoted
+# `FAILED LOGIN (1) on '/dev/tty1' FOR 'ann', Authentication failure`.
+_LOGIN_OK: Final = re.compile(
+    r"\b(?:(ROOT) LOGIN|LOGIN) {1,2}ON '?([^'\s]+)'?(?: BY '?([^'\s]+)'?)?(?: FROM '?([^'\s]+)'?)?",
+    re.ASCII | re.IGNORECASE,
+)
+_LOGIN_FAILED: Final = re.compile(
+    r"\b(?:FAILED LOGIN (?:\(?\d+\)?|SESSION)|TOO MANY LOGIN TRIES \(?\d+\)?)"
+    r"(?: ON '?([^'\s]+)'?)?(?: FROM '?([^'\s]+?)'?)? FOR '?([^'\s,]+)'?(?:, (.+))?",
+    re.ASCII | re.IGNORECASE,
+)
+# util-linux writes the terminal where a local log-in has no remote host.
+_TTY: Final = re.compile(r"(?:/dev/)?(?:tty|pts/|console|vc/|hvc|ttyS|ttyUSB)\w*", re.ASCII)
 _LOGIND: Final = re.compile(r"\bNew session (\S+) of user (\S+?)\.?$", re.ASCII)
 
 
@@ -95,6 +111,9 @@ def authentication(
 def remote(host: str | None, port: str | None = None) -> dict[str, Any]:
     """A remote end as `src_endpoint`: an address is an IP, a DNS name a Host, and
     anything else (a near miss, `???`) nothing."""
+    # `::ffff:192.0.2.9`: an IPv4 client of a dual-stack server, named as IPv4.
+    if host and host[:7].lower() == "::ffff:" and "." in host:
+        host = host[7:]
     end = host_or_ip(host)
     if "hostname" in end and _DNS_NAME.fullmatch(end["hostname"]) is None:
         return {}
@@ -138,6 +157,9 @@ def sshd_closed(msg: str) -> OcsfDraft | None:
     if match is None:
         return None
     stage, name, source, port = match.groups()
+    # Without a port (OpenSSH before 7.5) only an address is taken: `by peer` is no host.
+    if port is None and "ip" not in host_or_ip(source):
+        return None
     if meaningful(name) is None:
         # No account: only the network connection ended (OCSF Network Activity, Close).
         end = remote(source, port)
@@ -147,6 +169,50 @@ def sshd_closed(msg: str) -> OcsfDraft | None:
     return OcsfDraft(
         authentication(activity, None, user=name, source=remote(source, port), detail=detail)
     )
+
+
+def sshd_opened(msg: str) -> OcsfDraft | None:
+    match = _SSHD_OPENED.search(msg)
+    if match is None:
+        return None
+    source, destination = remote(match[1], match[2]), remote(match[3], match[4])
+    if "ip" not in source:
+        return None
+    return OcsfDraft(
+        compact(
+            class_uid=4001,
+            category_uid=4,
+            activity_id=1,
+            src_endpoint=source,
+            dst_endpoint=destination,
+        )
+    )
+
+
+def sshd_too_many(msg: str) -> OcsfDraft | None:
+    """`Too many authentication failures for deploy [preauth]`: sshd gave up on a log-on."""
+    match = _SSHD_TOO_MANY.search(msg.strip())
+    if match is None:
+        return None
+    name, source, port = match.groups()
+    fields = authentication(
+        LOGON,
+        False,
+        user=name,
+        source=remote(source, port),
+        detail="Too many authentication failures",
+    )
+    return OcsfDraft(fields)
+
+
+def sshd_subsystem(msg: str) -> OcsfDraft | None:
+    """A logged-on user asking for a subsystem (sftp): Authentication, activity Other."""
+    match = _SSHD_SUBSYSTEM.search(msg)
+    if match is None:
+        return None
+    fields = authentication(OTHER, True, user=match[2], detail=f"subsystem request: {match[1]}")
+    fields["service"] = {"name": match[1]}
+    return OcsfDraft(fields, {"subsystem": match[1]})
 
 
 def sshd_other(msg: str) -> OcsfDraft | None:
@@ -161,35 +227,6 @@ def sshd_other(msg: str) -> OcsfDraft | None:
     return OcsfDraft(fields) if fields else None
 
 
-def pam_auth_failure(msg: str) -> OcsfDraft | None:
-    match = _PAM_AUTH.search(msg)
-    if match is None:
-        return None
-    values = dict(_KEY_VALUE.findall(match[2]))
-    user = values.get("user")
-    # ruser is who asked (su's invoker); logname the login name of the session asking.
-    actor = meaningful(values.get("ruser")) or meaningful(values.get("logname"))
-    fields = authentication(
-        LOGON,
-        False,
-        user=user,
-        actor=actor if actor != meaningful(user) else None,
-        source=remote(values.get("rhost")),
-        detail="authentication failure",
-    )
-    return OcsfDraft(fields, compact(pam_service=match[1]))
-
-
-def pam_session(msg: str) -> OcsfDraft | None:
-    match = _PAM_SESSION.search(msg)
-    if match is None:
-        return None
-    service, verb, user, by = match.groups()
-    activity = LOGON if verb == "opened" else LOGOFF
-    fields = authentication(activity, True, user=user, actor=by)
-    return OcsfDraft(fields, {"pam_service": service})
-
-
 def su(msg: str) -> OcsfDraft | None:
     if (match := _SU_FOR_BY.search(msg)) is not None:
         success, target, invoker, tty = match[1] == "Successful", match[2], match[3], None
@@ -202,6 +239,23 @@ def su(msg: str) -> OcsfDraft | None:
     else:
         return None
     fields = authentication(LOGON, success, user=target, actor=invoker)
+    return OcsfDraft(fields, compact(tty=tty))
+
+
+def login(msg: str) -> OcsfDraft | None:
+    if (match := _LOGIN_OK.search(msg)) is not None:
+        root, tty, by, origin = match.groups()
+        success, user, detail = True, "root" if root else by, None
+    elif (match := _LOGIN_FAILED.search(msg)) is not None:
+        tty, origin, user, detail = match.groups()
+        success = False
+    else:
+        return None
+    if origin is not None and _TTY.fullmatch(origin):
+        tty, origin = tty or origin, None
+    fields = authentication(
+        LOGON, success, user=user, source=remote(origin), detail=detail and detail.strip()
+    )
     return OcsfDraft(fields, compact(tty=tty))
 
 

@@ -29,6 +29,7 @@ from shared.mapping.addresses import canonical_ip
 from shared.mapping.fields import MAX_TEXT
 from shared.mapping.formats.draft import OcsfDraft, compact, device_key, host_or_ip
 from shared.mapping.formats.syslog import SyslogMessage
+from shared.mapping.formats.syslog_pam import split_tag
 from shared.mapping.formats.syslog_recognisers import recognise
 from shared.mapping.graph_model import Scalar
 from shared.mapping.local_names import address_scope, is_subnet_broadcast, netmask_bits
@@ -55,8 +56,9 @@ def syslog_to_ocsf(message: SyslogMessage) -> OcsfDraft:
     if device:
         event["device"] = device
     host = device_key(device)
-    if host and message.app_name and message.procid:
-        event["actor"] = {"process": _sender_process(message.app_name, message.procid)}
+    program, _ = split_tag(message.app_name)  # `sshd(pam_unix)` is sshd
+    if host and program and message.procid:
+        event["actor"] = {"process": _sender_process(program, message.procid)}
 
     props = _extra_props(message)
     found = recognise(message.app_name, message.msg)

@@ -18,7 +18,12 @@ from typing import Final
 
 from shared.mapping.addresses import canonical_ip
 from shared.mapping.formats import syslog_auth as auth
+from shared.mapping.formats import syslog_pam as pam
 from shared.mapping.formats.draft import OcsfDraft, compact, port_number
+from shared.mapping.formats.syslog_accounts import account_management
+from shared.mapping.formats.syslog_ftp import ftp_login
+from shared.mapping.formats.syslog_openvpn import openvpn
+from shared.mapping.formats.syslog_snare import snare
 from shared.mapping.placeholders import meaningful
 
 _NETFILTER_FIELD: Final = re.compile(r"(?<!\S)([A-Z]+)=(\S*)", re.ASCII)
@@ -41,13 +46,18 @@ class Recogniser:
 
 
 def recognise(app_name: str | None, msg: str) -> tuple[str, OcsfDraft] | None:
-    """The first table entry that reads `msg`, with what it found."""
-    program = app_name.lower() if app_name else None
+    """The first table entry that reads `msg`, with what it found. An old-style PAM tag
+    (`sshd(pam_unix)`) is its program, and names the PAM module and service."""
+    tag_program, module = pam.split_tag(app_name)
+    program = tag_program.lower() if tag_program else None
     for entry in RECOGNISERS:
         if program and entry.programs and not entry.programs.fullmatch(program):
             continue
         found = entry.read(msg)
         if found is not None:
+            if module is not None and tag_program is not None:
+                props = {"pam_module": module, "pam_service": tag_program, **found.extra_props}
+                found = OcsfDraft(found.event, props)
             return entry.name, found
     return None
 
@@ -158,9 +168,31 @@ RECOGNISERS: Final[tuple[Recogniser, ...]] = (
         ),
     ),
     Recogniser(
+        "sshd-opened",
+        _SSHD,
+        auth.sshd_opened,
+        ('Connection from 198.51.100.20 port 50122 on 10.0.0.4 port 22 rdomain ""',),
+    ),
+    Recogniser(
+        "sshd-too-many",
+        _SSHD,
+        auth.sshd_too_many,
+        (
+            "Too many authentication failures for deploy [preauth]",
+            "Too many authentication failures for invalid user guest from 192.0.2.44 port "
+            "61000 ssh2 [preauth]",
+        ),
+    ),
+    Recogniser(
+        "sshd-subsystem",
+        _SSHD,
+        auth.sshd_subsystem,
+        ("subsystem request for sftp by user backup",),
+    ),
+    Recogniser(
         "pam-auth-failure",
         None,
-        auth.pam_auth_failure,
+        pam.auth_failure,
         (
             "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh "
             "ruser= rhost=203.0.113.9  user=root",
@@ -168,16 +200,66 @@ RECOGNISERS: Final[tuple[Recogniser, ...]] = (
             "tty=pts/0 ruser=alice rhost=  user=root",
             "PAM 2 more authentication failures; logname= uid=0 euid=0 tty=ssh ruser= "
             "rhost=116.31.116.24  user=root",
+            "authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= "
+            "rhost=dsl-7.example.net  user=root",
+            "pam_unix(passwd:chauthtok): authentication failure; logname=lee uid=1000 euid=0 "
+            "tty=pts/0 ruser= rhost=  user=lee",
         ),
     ),
     Recogniser(
         "pam-session",
         None,
-        auth.pam_session,
+        pam.session,
         (
             "pam_unix(sshd:session): session opened for user alice(uid=1000) by (uid=0)",
+            "session opened for user nagios by (uid=0)",
             "pam_unix(sudo:session): session opened for user root(uid=0) by alice(uid=1000)",
             "pam_unix(cron:session): session closed for user root",
+        ),
+    ),
+    Recogniser(
+        "pam-password-changed",
+        None,
+        pam.password_changed,
+        (
+            "pam_unix(passwd:chauthtok): password changed for kmoss",
+            "pam_unix(chpasswd:chauthtok): password changed for svc-ci",
+        ),
+    ),
+    Recogniser(
+        "pam-lockout",
+        None,
+        pam.lockout,
+        (
+            "pam_faillock(sshd:auth): Consecutive login failures for user qa1 account "
+            "temporarily locked",
+            "pam_tally2(login:auth): user dev3 (1003) tally 6, deny 5",
+        ),
+    ),
+    Recogniser(
+        "pam-check-failed",
+        None,
+        pam.check_failed,
+        (
+            "password check failed for user (mark)",
+            'pam_succeed_if(sshd:auth): requirement "uid >= 1000" not met by user "daemon"',
+        ),
+    ),
+    Recogniser(
+        "account-management",
+        re.compile(
+            r"(?:user|group)(?:add|del|mod)|lu(?:ser|group)(?:add|del|mod)|(?:add|del)(?:user|group)"
+            r"|g?passwd|chpasswd|chgpasswd|chage|chsh|chfn|newusers|usermgmt"
+        ),
+        account_management,
+        (
+            "new user: name=kmoss, UID=1004, GID=1004, home=/home/kmoss, shell=/bin/sh",
+            "delete user 'oldsvc'",
+            "change user 'dana' password",
+            "user priya added by root to group wheel",
+            "group added to /etc/group: name=ops, GID=1010",
+            "changed password expiry for postgres",
+            "add 'kmoss' to shadow group 'docker'",
         ),
     ),
     Recogniser(
@@ -210,6 +292,63 @@ RECOGNISERS: Final[tuple[Recogniser, ...]] = (
             "FAILED SU (to root) bob on pts/1",
             "(to root) alice on pts/0",
             "'su root' failed for lonvick on /dev/pts/8",
+        ),
+    ),
+    Recogniser(
+        "login",
+        re.compile(r"login"),
+        auth.login,
+        (
+            "ROOT LOGIN ON tty3",
+            "LOGIN ON pts/2 BY kim FROM 192.0.2.30",
+            "FAILED LOGIN 2 FROM tty1 FOR kim, Authentication failure",
+            "FAILED LOGIN (1) on '/dev/tty2' FROM 'bastion.example.net' FOR 'kim', "
+            "Authentication failure",
+        ),
+    ),
+    Recogniser(
+        "ftp",
+        re.compile(r"[\w.-]*ftp[\w.-]*"),
+        ftp_login,
+        (
+            "ANONYMOUS FTP LOGIN FROM 198.51.100.2 [198.51.100.2], guest@",
+            "FTP LOGIN FROM files.example.org [192.0.2.8], lena",
+            '[lena] FAIL LOGIN: Client "192.0.2.9"',
+            "ftp.example.org (client.example.net[198.51.100.3]) - USER lena: Login successful.",
+            "(?@203.0.113.5) [WARNING] Authentication failed for user [admin]",
+        ),
+    ),
+    Recogniser(
+        "openvpn",
+        re.compile(r"openvpn[\w.@-]*|ovpn[\w.@-]*"),
+        openvpn,
+        (
+            "laptop-17/198.51.100.4:50123 MULTI_sva: pool returned IPv4=10.8.0.6, IPv6=(Not "
+            "enabled)",
+            "198.51.100.4:50123 [laptop-17] Peer Connection Initiated with "
+            "[AF_INET]198.51.100.4:50123",
+            "laptop-17/198.51.100.4:50123 SIGUSR1[soft,connection-reset] received, "
+            "client-instance restarting",
+            "198.51.100.4:50123 TLS: Username/Password authentication succeeded for username "
+            "'jdoe'",
+        ),
+    ),
+    Recogniser(
+        "snare",
+        None,
+        snare,
+        (
+            "MSWinEventLog\t1\tSecurity\t42\tThu Mar 14 10:00:00 2024\t4624\t"
+            "Microsoft-Windows-Security-Auditing\tN/A\tN/A\tSuccess Audit\tPC-0042\tLogon\t\t"
+            "An account was successfully logged on.  Subject:  Security ID:  S-1-5-18  "
+            "Account Name:  PC-0042$  Account Domain:  ACME  New Logon:  Security ID:  "
+            "S-1-5-21-1-2-3-1104  Account Name:  jroe  Account Domain:  ACME  Network "
+            "Information:  Workstation Name:  PC-0042  Source Network Address:  10.0.0.5  "
+            "Source Port:  51234\t17",
+            "MSWinEventLog#0111#011Security#01143#011Thu Mar 14 10:00:00 2024#011540#011"
+            "Security#011ACME\\jroe#011User#011Success Audit#011FS-01#011Logon/Logoff#011#011"
+            "Successful Network Logon:  User Name: jroe  Domain: ACME  Logon Type: 3  "
+            "Workstation Name: PC-0042#011",
         ),
     ),
     Recogniser(
