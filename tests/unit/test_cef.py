@@ -457,8 +457,9 @@ def test_nat_addresses_ipv6_fields_and_labelled_custom_strings_are_linked() -> N
         ("HAS_OBSERVABLE", "IP:192.0.2.80"),
         ("HAS_OBSERVABLE", "IP:2001:db8::5"),
         ("HAS_OBSERVABLE", "IP:203.0.113.99"),
-        # A bare account name is local to the device that reported it.
-        ("HAS_OBSERVABLE", "User@Host:fw2/kmoss"),
+        # A bare account name is local to the device that reported it; "Target" names
+        # the side, and the line has no duser, so it is the account acted on.
+        ("HAS_USER", "User@Host:fw2/kmoss"),
         ("HAS_OBSERVABLE", "Host:pc-0042"),
         ("HAS_OBSERVABLE", "Email:a@example.org"),
     }

@@ -38,8 +38,8 @@ _HEADER_NAMES: Final = (
     "Name",
     "Severity",
 )
-# Some senders write a space after the colon ("CEF: 0|...").
-_START: Final = re.compile(r"CEF: ?(\d{1,3})\|", re.ASCII)
+# Some senders write white space around the version ("CEF: 0|...", "CEF:0 |...").
+_START: Final = re.compile(r"CEF:[ \t]*(\d{1,3})[ \t]*\|", re.ASCII)
 _PRI_ONLY: Final = re.compile(r"\s*<\d{1,3}>\s*", re.ASCII)
 _FIELD: Final = re.compile(r"([^|\\]*+(?:\\.[^|\\]*+)*+)\|", re.DOTALL)
 _LAST_FIELD: Final = re.compile(r"([^|\\]*+(?:\\.[^|\\]*+)*+)(?:\||\Z)", re.DOTALL)

@@ -31,6 +31,7 @@ from shared.mapping.addresses import canonical_ip
 from shared.mapping.bsd_time import match_timestamp, parse_zone, timestamp_from_match
 from shared.mapping.fields import MAX_TEXT
 from shared.mapping.formats.cef import CefRecord
+from shared.mapping.formats.cef_links import add_custom_fields, not_an_address
 from shared.mapping.formats.draft import (
     OcsfDraft,
     compact,
@@ -63,8 +64,11 @@ _SEVERITY_WORDS: Final = {
     "medium": 3,
     "high": 4,
     "very-high": 5,
+    "veryhigh": 5,
     "critical": 5,
 }
+# `Very High`, `very_high`: one hyphen between the words, as the spec writes them.
+_SEVERITY_SEPARATORS: Final = re.compile(r"[\s_]+")
 
 _OUTCOMES: Final = {"success": ("Success", 1), "failure": ("Failure", 2), "fail": ("Failure", 2)}
 _HASH_BY_LENGTH: Final = {64: "SHA-256", 40: "SHA-1", 32: "MD5"}
@@ -116,6 +120,7 @@ def cef_to_ocsf(record: CefRecord, received_at: datetime) -> OcsfDraft:
         observables=observables,
     )
     _add_processes(event, ext)
+    unusable.extend(add_custom_fields(event, ext))
     return OcsfDraft(event, _extra_props(record), (*dropped, *unusable))
 
 
@@ -137,7 +142,7 @@ def severity_id(text: str) -> int | None:
     number = _SEVERITY_DECIMAL.fullmatch(text)  # "7", and "7.0" as some senders print it
     if number is not None and int(number[1]) <= 10:
         return _SEVERITY_BANDS[int(number[1])]
-    return _SEVERITY_WORDS.get(text.lower().replace(" ", "-"))
+    return _SEVERITY_WORDS.get(_SEVERITY_SEPARATORS.sub("-", text.strip().lower()))
 
 
 def _severity(text: str) -> tuple[int | None, tuple[DroppedField, ...]]:
@@ -156,66 +161,32 @@ def _severity(text: str) -> tuple[int | None, tuple[DroppedField, ...]]:
 
 # --- fields -----------------------------------------------------------------------------
 
-# Observable type_ids (OCSF's enum) for what a labelled field holds.
-_HOSTNAME, _IP, _USER_NAME, _EMAIL = 1, 2, 4, 5
+# The observable type_id (OCSF's enum) of an IP address.
+_IP: Final = 2
 _NAT_KEYS: Final = (
     ("sourceTranslatedAddress", "st"),
     ("destinationTranslatedAddress", "dt"),
 )
-# What a custom field's label says it holds; first match wins, so "MAC address" and
-# "e-mail address" are not read as IP addresses.
-_LABEL_KINDS: Final = (
-    (re.compile(r"\bmac\b", re.IGNORECASE), None),
-    (re.compile(r"\be-?mail\b", re.IGNORECASE), _EMAIL),
-    (re.compile(r"\b(?:ip|ipv[46]|address|addr)\b", re.IGNORECASE), _IP),
-    (re.compile(r"\b(?:user|user ?name|account|login|logon)\b", re.IGNORECASE), _USER_NAME),
-    (re.compile(r"\b(?:host|host ?name|workstation|computer|machine)\b", re.IGNORECASE), _HOSTNAME),
-)
 
 
 def _observables(ext: dict[str, str]) -> tuple[list[dict[str, Any]], list[DroppedField]]:
-    """NAT addresses, `c6a1`-`c6a4`, and `cs1`-`cs6` whose label names a user, host or
-    address: fields the spec names that OCSF has no place for, so each is an observable
-    named by its key or label. An address that is not one is dropped, not refused: these
-    fields are optional and the line's own addresses were checked already."""
+    """NAT addresses: fields the spec names that OCSF has no place for, so each is an
+    observable named by its key. An address that is not one is dropped, not refused:
+    these fields are optional and the line's own addresses were checked already.
+    Custom fields (`c6a1`-`c6a4`, `cs1`-`cs6`) are placed by their labels (cef_links.py)."""
     found: list[dict[str, Any]] = []
     dropped: list[DroppedField] = []
-
-    def address(key: str, name: str) -> None:
+    for full, short in _NAT_KEYS:
+        key = full if full in ext else short
         text = meaningful(ext.get(key))
         if not text:
-            return
+            continue
         ip = canonical_ip(text)
         if ip is None:
-            dropped.append(
-                DroppedField(key, f"CEF extension {key}: '{text[:64]}' is not a valid IP address")
-            )
+            dropped.append(DroppedField(key, not_an_address(key, text)))
         else:
-            found.append({"name": name[:MAX_TEXT], "type_id": _IP, "value": ip})
-
-    for full, short in _NAT_KEYS:
-        address(full if full in ext else short, full)
-    for index in range(1, 5):
-        key = f"c6a{index}"
-        address(key, meaningful(ext.get(f"{key}Label")) or key)
-    for index in range(1, 7):
-        key = f"cs{index}"
-        label = meaningful(ext.get(f"{key}Label"))
-        kind = _label_kind(label) if label else None
-        if kind == _IP:
-            address(key, label or key)
-        elif kind is not None and (text := meaningful(ext.get(key))):
-            found.append(
-                {"name": (label or key)[:MAX_TEXT], "type_id": kind, "value": text[:MAX_TEXT]}
-            )
+            found.append({"name": full, "type_id": _IP, "value": ip})
     return found, dropped
-
-
-def _label_kind(label: str) -> int | None:
-    for pattern, kind in _LABEL_KINDS:
-        if pattern.search(label):
-            return kind
-    return None
 
 
 def _users(ext: dict[str, str], class_uid: int) -> tuple[dict[str, Any], dict[str, Any]]:
