@@ -82,6 +82,12 @@ def osint_entities(obj: dict[str, Any], loc: Loc, ctx: Context) -> Iterator[Enti
         domain = domain_entity(value)
         if domain is not None:
             yield domain
+    elif kind == "type:ip_t" and canonical_ip(value) is None:
+        # The type says the value is an address; a name or a CIDR under it would become
+        # a Host that nobody named: the sender can fix it.
+        read.drop(loc, "is not an IP address", "value")
+    elif type_id == 9 and "@" not in value:
+        read.drop(loc, "is not an e-mail address", "value")
     elif kind is not None:
         yield from _by_kind(kind, value, ctx)
 
@@ -126,7 +132,8 @@ def _by_kind(kind: str, value: str, ctx: Context) -> Iterator[Entity]:
         if digest is not None:
             key = keys.file(digest, ctx.scope, None)
             if key is not None:
-                yield Entity(key, "File", "File", {"hash": digest[1]})
+                # Under its algorithm's property too, as a file's hashes[] gives it.
+                yield Entity(key, "File", "File", {"hash": digest[1], digest[0]: digest[1]})
     elif kind in ("type:process_name_t", "object:process"):
         key = keys.process(None, ctx.scope, None, None, value)
         if key is not None:
