@@ -32,6 +32,30 @@ ENTITY_LABELS: Final[frozenset[str]] = frozenset(
     }
 )
 
+# The File properties that each hold one algorithm's hash of the file (OCSF fingerprint
+# algorithms, by the names shared/mapping/ocsf/hashes.py gives them). The write lists the
+# ones a File has in its `hashes` property, so a search by any hash value finds the file.
+FILE_HASH_PROPERTIES: Final[tuple[str, ...]] = (
+    "md5",
+    "sha1",
+    "sha224",
+    "sha256",
+    "sha384",
+    "sha512",
+    "sha512_224",
+    "sha512_256",
+    "sha3_224",
+    "sha3_256",
+    "sha3_384",
+    "sha3_512",
+    "ssdeep",
+    "tlsh",
+    "imphash",
+    "quickxorhash",
+    "xxh3_64",
+    "xxh3_128",
+)
+
 # Event-to-entity relationship types: the names the OCSF schema's entity attributes
 # give by the rule of shared/mapping/ocsf/naming.py, and nothing else.
 RELATIONSHIP_TYPES: Final[frozenset[str]] = relationship_types()

@@ -21,7 +21,7 @@ from neo4j.exceptions import (
 )
 
 from shared.core.errors import BlueprintError, StoreUnavailable
-from shared.mapping.graph_model import GraphEvent, check_links
+from shared.mapping.graph_model import FILE_HASH_PROPERTIES, GraphEvent, check_links
 from shared.neo4j_store.driver import store_error
 from shared.neo4j_store.error_codes import rejects_the_data
 from shared.neo4j_store.event_reads import (
@@ -73,6 +73,10 @@ RETURN collect([ev.id, elementId(ev)]) AS created
 # again writes its counters and nothing else. Times arrive as ISO-8601 text and become
 # datetimes in the server: the driver's pure-Python datetime encoding cost more client CPU
 # than everything else in the write together.
+# A File's `hashes` lists every hash it holds, one per algorithm property, rebuilt from
+# the stored properties whenever a batch brings one: the union over all its events, in a
+# fixed order, so it commutes too. Neo4j indexes no list by its members: `$h IN f.hashes`
+# scans the File label, while `f.md5 = $h` (and sha1, sha256) uses its index.
 # The relationships from the events are created from the entity node in hand and the
 # event node found by element id. The associations then take both ends from the list of
 # merged entities, by position (rows and list both in key order): no lookup at all.
@@ -90,6 +94,9 @@ SET n:$(u.labels),
     n.last_seen = CASE WHEN last_seen > n.last_seen THEN last_seen ELSE n.last_seen END
 FOREACH (a IN [a IN u.attrs WHERE coalesce(n['_rank_' + a.name], '') < a.rank] |
   SET n[a.name] = a.value, n['_rank_' + a.name] = a.rank)
+FOREACH (h IN CASE WHEN any(a IN u.attrs WHERE a.name IN $hash_properties)
+                   THEN [[p IN $hash_properties WHERE n[p] IS NOT NULL | n[p]]] ELSE [] END |
+  SET n.hashes = h)
 WITH n, u
 CALL (n, u) {
   UNWIND u.links AS l
@@ -253,5 +260,12 @@ async def _write_batch(tx: AsyncManagedTransaction, events: list[GraphEvent]) ->
     if new_events:
         entities = linked_entity_rows(new_events, created)
         pairs = indexed_association_rows(new_events, entities)
-        await (await tx.run(_UPSERT_ENTITIES, entities=entities, pairs=pairs)).consume()
+        await (
+            await tx.run(
+                _UPSERT_ENTITIES,
+                entities=entities,
+                pairs=pairs,
+                hash_properties=FILE_HASH_PROPERTIES,
+            )
+        ).consume()
     return set(created)

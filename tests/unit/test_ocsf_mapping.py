@@ -281,7 +281,7 @@ def test_a_file_keeps_every_hash_and_is_keyed_by_the_strongest() -> None:
                 {"algorithm": "SHA-1", "value": "a" * 40},
                 {"algorithm_id": 3, "value": "B" * 64},
                 {"algorithm_id": 5, "value": "96:AbCdEf:GhIj"},
-                {"algorithm_id": 6, "value": "T1A2B3"},
+                {"algorithm_id": 6, "value": "T1" + "A2B3" * 17 + "C4"},
                 {"algorithm_id": 99, "algorithm": "imphash", "value": "C" * 32},
                 {"algorithm": "nonsense-hash", "value": "zzz"},
             ],
@@ -298,7 +298,7 @@ def test_a_file_keeps_every_hash_and_is_keyed_by_the_strongest() -> None:
         "sha1": "a" * 40,
         "sha256": "b" * 64,
         "ssdeep": "96:AbCdEf:GhIj",
-        "tlsh": "T1A2B3",
+        "tlsh": "T1" + "A2B3" * 17 + "C4",
         "imphash": "c" * 32,
     }
     assert set(file.attrs) == {"path", "hash", "md5", "sha1", "sha256", "ssdeep", "tlsh", "imphash"}

@@ -18,6 +18,7 @@ from shared.mapping.fields import Loc, attrs
 from shared.mapping.graph_model import Entity, Scalar
 from shared.mapping.local_names import address_scope
 from shared.mapping.ocsf import keys
+from shared.mapping.ocsf.hashes import file_hashes
 from shared.mapping.ocsf.reader import Reader
 from shared.mapping.ocsf.values import (
     domain_entity,
@@ -39,23 +40,7 @@ _HASH_ALGORITHM_IDS: Final = {
     8: "sha-224",
     9: "sha-384",
 }
-_HEX_DIGESTS: Final = frozenset({"md5", "sha1", "sha224", "sha256", "sha384", "sha512", "imphash"})
-# Every hash a File carries is a property named for its algorithm, so a search by any of
-# them finds the File; the key still comes from the strongest of _HASH_PREFERENCE. The
-# names are fixed here: an algorithm the sender spells otherwise is not a property.
-_HASH_PROPERTIES: Final = {
-    "md5": "md5",
-    "sha1": "sha1",
-    "sha224": "sha224",
-    "sha256": "sha256",
-    "sha384": "sha384",
-    "sha512": "sha512",
-    "ssdeep": "ssdeep",
-    "ctph": "ssdeep",
-    "tlsh": "tlsh",
-    "imphash": "imphash",
-    "quickxorhash": "quickxorhash",
-}
+# Every hash of `hashes[]` is also a File property named for its algorithm (hashes.py).
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,12 +187,7 @@ def file(obj: dict[str, Any], loc: Loc, ctx: Context) -> Iterator[Entity]:
     key = keys.file(digest, ctx.scope, path)
     if key is not None:
         found = attrs(path=path, name=name, hash=digest[1].lower() if digest else None)
-        for algorithm, value in hashes:
-            prop = _HASH_PROPERTIES.get(algorithm)
-            if prop is not None:
-                # Hex digests are compared case-insensitively; ssdeep, TLSH and
-                # QuickXorHash are not hex and keep their case.
-                found.setdefault(prop, value.lower() if prop in _HEX_DIGESTS else value)
+        found.update(file_hashes(obj, loc, read))
         yield Entity(key, "File", "File", found)
 
 
