@@ -104,6 +104,7 @@ def test_nat_ipv6_and_labelled_custom_fields_become_entities_in_the_graph(
         ("ON_DEVICE", "Host:fw2"),
         ("HAS_OBSERVABLE", "IP:203.0.113.50"),
         ("HAS_OBSERVABLE", "IP:2001:db8::5"),
-        ("HAS_OBSERVABLE", "User@Host:fw2/kmoss"),
+        # "Target" names the side and the line has no duser: the account acted on.
+        ("HAS_USER", "User@Host:fw2/kmoss"),
         ("HAS_OBSERVABLE", "Host:pc-0042"),
     }
