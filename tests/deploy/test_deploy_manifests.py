@@ -364,8 +364,8 @@ def test_infrastructure_images_and_kraft(services: dict[str, Any]) -> None:
     assert services["kafka"]["image"] == "apache/kafka:4.4.0"
     assert services["kafka-init"]["image"] == "apache/kafka:4.4.0"
     assert services["neo4j"]["image"] == "neo4j:5.26-community"
-    assert services["kafka-ui"]["image"].startswith("provectuslabs/kafka-ui:")
-    assert "8080:8080" in services["kafka-ui"]["ports"]
+    assert services["kafka-ui"]["image"].startswith("ghcr.io/kafbat/kafka-ui:")
+    assert "${KAFKA_UI_HOST_PORT:-8080}:8080" in services["kafka-ui"]["ports"]
     assert not any(
         "zookeeper" in n or "zookeeper" in str(s.get("image")) for n, s in services.items()
     )

@@ -352,7 +352,8 @@ def test_grafana_provisioning_points_at_prometheus_and_the_dashboards() -> None:
     match = re.fullmatch(r"http://([\w-]+):(\d+)", datasource["url"])
     assert match
     assert match.group(1) in services
-    assert f"{match.group(2)}:{match.group(2)}" in services[match.group(1)]["ports"]
+    ports = [str(p).rsplit(":", 1)[-1] for p in services[match.group(1)]["ports"]]
+    assert match.group(2) in ports
     (provider,) = load_yaml(DASHBOARD_PROVIDERS)["providers"]
     assert mounts[provider["options"]["path"]] == DASHBOARD.parent
     home = grafana["environment"]["GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"]
