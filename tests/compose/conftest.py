@@ -41,6 +41,16 @@ SERVICES = ("kafka", "kafka-init", "neo4j", "ingest_api", "graph_writer")
 NEO4J_AUTH = ("neo4j", "blueprintgraph")
 
 
+def _compose_env() -> dict[str, str]:
+    """The environment for compose: the extra CA certificates the image build must trust
+    (as compose.mk passes them), unless EXTRA_CA_CERTS is set already."""
+    env = dict(os.environ)
+    if "EXTRA_CA_CERTS" not in env:
+        files = sorted(Path("/usr/local/share/ca-certificates").glob("*.crt"))
+        env["EXTRA_CA_CERTS"] = "\n".join(f.read_text() for f in files)
+    return env
+
+
 @dataclass(frozen=True)
 class Answer:
     status: int
@@ -58,7 +68,13 @@ class Stack:
         cmd = ["docker", "compose", "-p", PROJECT, "-f", str(COMPOSE_FILE)]
         cmd += ["--env-file", str(self.env_file), *args]
         done = subprocess.run(
-            cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False
+            cmd,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            env=_compose_env(),
         )
         if check and done.returncode != 0:
             raise AssertionError(f"{' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
@@ -68,7 +84,7 @@ class Stack:
         self.compose(*extra, "up", "-d", "--wait", "--wait-timeout", "300", *services)
 
     def container_ids(self, service: str) -> list[str]:
-        out = self.compose("ps", "-q", service).stdout.split()
+        out = self.compose("ps", "-a", "-q", service).stdout.split()
         return sorted(out)
 
     def inspect(self, container: str) -> dict[str, Any]:
