@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from shared.mapping.ocsf import coverage, schema_gen
-from shared.mapping.ocsf.naming import relationship_types
 from shared.mapping.ocsf.schema import SCHEMA
+from shared.mapping.vocabulary import relationship_types
 
 
 def test_formats_md_holds_the_generated_table() -> None:

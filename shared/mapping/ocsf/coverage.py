@@ -15,9 +15,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Final
 
+from shared.mapping.ocsf.kinds import EntityKind, kind_of
 from shared.mapping.ocsf.naming import relationship_for
 from shared.mapping.ocsf.schema import SCHEMA, SchemaVersion
-from shared.mapping.ocsf.walk import CONSUMED, DERIVED, NOT_WALKED
+from shared.mapping.ocsf.walk import NOT_WALKED
 
 DOCS: Final = Path(__file__).resolve().parents[3] / "docs"
 FORMATS: Final = DOCS / "formats.md"
@@ -27,27 +28,6 @@ BEGIN: Final = (
 )
 END: Final = "<!-- coverage:end -->"
 
-# What each entity kind's builder yields (shared/mapping/ocsf/entities.py).
-LABELS: Final[dict[str, tuple[str, ...]]] = {
-    "user": ("User", "Account", "Email"),
-    "account": ("Account",),
-    "group": ("Group",),
-    "device": ("IP", "Host"),
-    "endpoint": ("IP", "Host"),
-    "interface": ("IP", "Host"),
-    "process": ("Process",),
-    "file": ("File",),
-    "url": ("Url", "Domain"),
-    "resource": ("Resource", "IP", "Host"),
-    "managed_entity": ("ManagedEntity",),
-    "observable": ("IP, Host, User, Email, Url, Domain, File, Process or Resource by type_id",),
-    "osint": ("IP, Domain, Host, File, Url or Email by type_id",),
-    "dns_query": ("Domain",),
-    "dns_answer": ("IP", "Domain"),
-    "cloud": ("Account",),
-    "ip": ("IP",),
-    "email": ("Email",),
-}
 # Attributes the OCSF profiles (host, cloud, container, ...) add to any class; the
 # schema data lists a class's own and inherited attributes, not its profiles'.
 PROFILE_ATTRIBUTES: Final = ("actor", "device", "cloud", "observables")
@@ -59,28 +39,37 @@ def paths(version: SchemaVersion, roots: tuple[str, ...]) -> list[tuple[str, str
     found: list[tuple[str, str, str]] = []
 
     def visit(path: tuple[str, ...], type_name: str) -> None:
-        kind = version.kind(type_name)
+        kind = kind_of(version, type_name)
         if kind is not None:
-            by_rel: dict[str, list[str]] = {}
-            for label in LABELS[kind]:
-                rel = DERIVED.get((kind, label), relationship_for(path))
-                by_rel.setdefault(rel, []).append(label)
-            for rel, labels in by_rel.items():
-                found.append((".".join(path), ", ".join(labels), rel))
-        if len(path) >= MAX_PATH or not version.is_object(type_name) or kind == "observable":
+            for rel, labels in _labels_by_relationship(kind, relationship_for(path)):
+                found.append((".".join(path), labels, rel))
+        if len(path) >= MAX_PATH or not version.is_object(type_name):
             return
-        consumed = CONSUMED.get(kind or "", frozenset())
+        if kind is not None and not kind.walk_inside:
+            return
+        consumed = kind.consumed if kind is not None else frozenset()
         for name in version.members.get(type_name, ()):
-            spec = version.attribute(type_name, name)
-            if spec is None or name in path or name in consumed or spec[0] in NOT_WALKED:
+            child = version.attribute_type(name)
+            if child is None or name in path or name in consumed or child in NOT_WALKED:
                 continue
-            visit((*path, name), spec[0])
+            visit((*path, name), child)
 
     for root in roots:
-        spec = version.attribute(None, root)
-        if spec is not None and root not in NOT_WALKED:
-            visit((root,), spec[0])
+        type_name = version.attribute_type(root)
+        if type_name is not None and root not in NOT_WALKED:
+            visit((root,), type_name)
     return found
+
+
+def _labels_by_relationship(kind: EntityKind, rel: str) -> list[tuple[str, str]]:
+    """(relationship, the labels joined under it) for what a kind's builder yields."""
+    if kind.by_type_id:
+        *rest, last = kind.labels
+        return [(rel, f"{', '.join(rest)} or {last} by type_id")]
+    by_rel: dict[str, list[str]] = {}
+    for label in kind.labels:
+        by_rel.setdefault(kind.derived.get(label, rel), []).append(label)
+    return [(name, ", ".join(labels)) for name, labels in by_rel.items()]
 
 
 def common_table(version: SchemaVersion = SCHEMA.latest) -> str:

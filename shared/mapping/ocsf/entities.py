@@ -9,8 +9,8 @@ identifying fields "recommended", so their absence is normal.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from shared.mapping.addresses import canonical_ip
@@ -53,6 +53,8 @@ class Context:
     cloud_provider: str | None
     # The host names its users case-insensitively (Windows): bare names are folded.
     fold_names: bool = False
+    # The event's schema version's observable `type_id`s: what each names.
+    observables: Mapping[int, str] = field(default_factory=dict)
 
     @property
     def scope(self) -> str:
