@@ -12,7 +12,6 @@ pipeline, not the activity).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
 from typing import Any, Final, NamedTuple
 
 from shared.mapping.fields import Loc
@@ -114,7 +113,7 @@ class SchemaWalk:
             # What happened inside a finding's evidence happened on the evidence's device.
             own = build.host_key(device, (*loc, "device"), ctx.read)
             if own is not None:
-                ctx = replace(ctx, device_key=own)
+                ctx = ctx._replace(device_key=own)
         for name, value in obj.items():
             if value is None:
                 continue
