@@ -1,5 +1,5 @@
-"""graph_writer's start-up retries: a dependency still starting is INFO once, an outage
-past WRITER_STARTUP_PATIENCE_S is ERROR once."""
+"""graph_writer's start-up logs: a dependency still starting is INFO once, an outage past
+WRITER_STARTUP_PATIENCE_S is ERROR once; so is aiokafka's first-join coordinator error."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import logging
 from collections.abc import Awaitable, Callable
 
 import pytest
+from aiokafka.errors import GroupAuthorizationFailedError, GroupCoordinatorNotAvailableError
 
+from graph_writer.coordinator_log import LOGGER, PatientCoordinatorLookup
 from graph_writer.service import _until_ok
 from graph_writer.settings import GraphWriterSettings
 from shared.core.errors import StoreUnavailable
@@ -64,3 +66,32 @@ async def test_an_outage_past_the_patience_is_logged_at_error_once(
     errors = [message for level, message in _records(caplog) if level == logging.ERROR]
     assert len(errors) == 1
     assert errors[0].startswith("Neo4j still unavailable after")
+
+
+def _lookup_failed(error: Exception) -> logging.LogRecord:
+    # The record aiokafka's group coordinator makes (group_coordinator.py, coordinator lookup).
+    return logging.LogRecord(
+        LOGGER, logging.ERROR, __file__, 1, "Group Coordinator Request failed: %s", (error,), None
+    )
+
+
+def test_the_first_join_s_coordinator_errors_are_one_info_line() -> None:
+    now = [0.0]
+    lookup = PatientCoordinatorLookup(60.0, clock=lambda: now[0])
+    records = [_lookup_failed(GroupCoordinatorNotAvailableError()) for _ in range(5)]
+    kept = [record for record in records if lookup.filter(record)]
+    assert [(r.levelname, r.getMessage()) for r in kept] == [
+        ("INFO", f"waiting for the group coordinator: {GroupCoordinatorNotAvailableError()}")
+    ]
+
+
+def test_coordinator_errors_past_the_patience_or_not_retriable_stay_errors() -> None:
+    now = [0.0]
+    lookup = PatientCoordinatorLookup(60.0, clock=lambda: now[0])
+    denied = _lookup_failed(GroupAuthorizationFailedError())
+    assert lookup.filter(denied)
+    assert denied.levelno == logging.ERROR
+    now[0] = 61.0
+    late = _lookup_failed(GroupCoordinatorNotAvailableError())
+    assert lookup.filter(late)
+    assert late.levelno == logging.ERROR
