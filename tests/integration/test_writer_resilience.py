@@ -204,7 +204,7 @@ def test_writer_started_while_kafka_is_down_waits_and_then_consumes(
     services.control("kafka", "stop")
     try:
         writer = writers.start(WRITER_BACKOFF_MAX_S="1")
-        wait_for(lambda: "waiting for Kafka" in writer.log(), 60, "a failed start-up step (waiting for Kafka)")
+        wait_for(lambda: "waiting for Kafka" in writer.log(), 60, "a failed start-up step")
         time.sleep(2)
         assert writer.proc.poll() is None, writer.log()
         assert http_status(writer.url("/health/ready")) == 503
