@@ -113,7 +113,14 @@ def test_the_preview_is_documented_with_the_envelope_in_and_the_graph_out(
     assert answer == {"$ref": "#/components/schemas/EventPreview"}
     assert {"400", "401", "413", "415", "422"} <= set(preview["responses"])
     schema = document["components"]["schemas"]["EventPreview"]
-    assert set(schema["required"]) == {"id", "properties", "entities", "associations", "dropped"}
+    assert set(schema["required"]) == {
+        "id",
+        "properties",
+        "entities",
+        "associations",
+        "dropped",
+        "ocsf_schema",
+    }
     # The 202 of the Kafka path says the list is not known there.
     stored = document["components"]["schemas"]["StoredEvent"]["properties"]["dropped"]
     assert {"type": "null"} in stored["anyOf"]

@@ -1,10 +1,10 @@
-"""The OCSF facts the mapping needs, read once from the generated `schema_table.json`.
+"""The OCSF facts the mapping needs, read once from the generated `schema_tables/`.
 
 Which object type an attribute holds comes from the schema's dictionary (an attribute
 name means the same thing in every object and class), so an event of any class, or a
 vendor that puts an attribute in a class that does not list it, is walked the same way.
 The event's `metadata.version` picks the schema version; unknown or absent means the
-newest.
+newest (`versions.py` says which was used and why, for the answer).
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from importlib import resources
 from typing import Any, Final
 
 _VERSION: Final = re.compile(r"(\d+)\.(\d+)")
+# A table's own version: `1.8.0`, or a pre-release snapshot such as `1.9.0-dev`.
+_TABLE_VERSION: Final = re.compile(r"(\d+)\.(\d+)\.(\d+)(-.+)?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +27,7 @@ class ClassInfo:
     caption: str
     associations: tuple[tuple[str, str], ...]
     attributes: tuple[str, ...]  # own and inherited, that the walk may follow
+    deprecated: str | None = None  # since when, and what replaces it
 
 
 class SchemaVersion:
@@ -32,10 +35,10 @@ class SchemaVersion:
 
     def __init__(self, version: str, table: dict[str, Any]) -> None:
         self.version = version
-        # The table's attribute entries are [type, is_array]; only the type is read.
-        self._attributes: dict[str, str] = {
-            name: spec[0] for name, spec in table["attributes"].items()
-        }
+        self.source: str = table.get("source", "")
+        # A snapshot of an unreleased version (`1.9.0-dev`): its uids may still change.
+        self.prerelease = "-" in version
+        self._attributes: dict[str, str] = dict(table["attributes"])
         self._extends: dict[str, str | None] = table["extends"]
         self.members: dict[str, tuple[str, ...]] = {
             name: tuple(attrs) for name, attrs in table["members"].items()
@@ -48,6 +51,7 @@ class SchemaVersion:
                 spec["caption"],
                 tuple((a, b) for a, b in spec["associations"]),
                 tuple(spec["attributes"]),
+                spec.get("deprecated"),
             )
             for uid, spec in table["classes"].items()
         }
@@ -100,6 +104,7 @@ class OcsfSchema:
         self._ordered = sorted(self.versions, key=_version_key)
         self._ordered_keys = [(_version_key(v)[:2], v) for v in self._ordered]
         self.latest = self.versions[self._ordered[-1]]
+        self.oldest = self.versions[self._ordered[0]]
         # Newest last, so where versions disagree on a type the newest wins.
         by_age = [self.versions[v] for v in self._ordered]
         for version in by_age:
@@ -142,13 +147,24 @@ class OcsfSchema:
 
 
 def _version_key(version: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in version.split("."))
+    """Major, minor, patch, then 0 for a pre-release and 1 for the release, so that
+    `1.9.0-dev` sorts after 1.8.0 and before 1.9.0."""
+    match = _TABLE_VERSION.fullmatch(version)
+    if match is None:
+        raise ValueError(f"schema table version {version!r} is not major.minor.patch[-label]")
+    return (int(match[1]), int(match[2]), int(match[3]), 0 if match[4] else 1)
 
 
 def _read_table() -> dict[str, Any]:
-    text = resources.files(__package__).joinpath("schema_table.json").read_text()
-    table: dict[str, Any] = json.loads(text)
-    return table
+    """Every version's table (one file each, written by schema_gen.py)."""
+    folder = resources.files(__package__).joinpath("schema_tables")
+    versions: dict[str, Any] = {}
+    for entry in folder.iterdir():
+        if entry.name.endswith(".json"):
+            table = json.loads(entry.read_text())
+            versions[table["version"]] = table
+    # Oldest first, whatever order the folder lists its files in.
+    return {"versions": {v: versions[v] for v in sorted(versions, key=_version_key)}}
 
 
 # Immutable data, like any other table in code: read once at import.
