@@ -83,6 +83,15 @@ async def _load(specs: list[dict[str, Any]], run: Run) -> list[dict[str, Any]]:
     return list(await asyncio.gather(*(run_load(spec, on_ack=run.on_ack) for spec in specs)))
 
 
+def restart_due(elapsed_s: float, k: int, args: argparse.Namespace) -> bool:
+    """Whether restart `k` (from 1) is due `elapsed_s` into the load: every
+    `--restart-every` seconds, except in the last `--last-writer-minutes`, which one
+    incarnation lives through so that its memory trend can be judged."""
+    due: float = k * args.restart_every
+    last_by: float = (args.minutes - args.last_writer_minutes) * 60
+    return elapsed_s >= due and due < last_by
+
+
 async def _restarts(
     args: argparse.Namespace, writers: Writers, run: Run, load: asyncio.Task[Any]
 ) -> None:
@@ -94,7 +103,7 @@ async def _restarts(
         if writers.died():
             await writers.stop(signal.SIGTERM, "(died)")
             await writers.start()
-        if run.now() >= load_t0 + k * args.restart_every:
+        if restart_due(run.now() - load_t0, k, args):
             how = signal.SIGTERM if k % 2 else signal.SIGKILL
             _log(f"restart {k}: {how.name} to writer {run.incarnations[-1].number}")
             await writers.restart(how)
@@ -238,6 +247,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--restart-every", type=float, default=300.0, help="seconds between writer restarts"
     )
     parser.add_argument(
+        "--last-writer-minutes",
+        type=float,
+        default=0.0,
+        help="no restart in the load's last N minutes: one writer incarnation lives that long",
+    )
+    parser.add_argument(
         "--batch-share", type=float, default=0.5, help="share of events sent in batches"
     )
     parser.add_argument("--batch-size", type=int, default=10, help="events per batch request")
@@ -252,6 +267,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--no-docs", dest="docs", action="store_false", help="do not rewrite docs/soak.md"
     )
     args = parser.parse_args(argv)
+    if not 0 <= args.last_writer_minutes <= args.minutes:
+        parser.error("--last-writer-minutes must be between 0 and --minutes")
     if args.rate <= 0 or args.minutes <= 0 or args.restart_every <= 0 or args.batch_size < 2:
         parser.error("--rate, --minutes and --restart-every must be > 0, --batch-size >= 2")
     if not 0 <= args.batch_share <= 1:

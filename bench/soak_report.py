@@ -66,7 +66,7 @@ def summary_rows(p: dict[str, Any]) -> list[tuple[str, str]]:
         (
             "writer restarts (SIGTERM / SIGKILL)",
             f"{r['SIGTERM'] + r['SIGKILL']} ({r['SIGTERM']} / {r['SIGKILL']}), every "
-            f"{p['args']['restart_every']:g} s",
+            f"{p['args']['restart_every']:g} s{_last_writer(p['args'])}",
         ),
         (
             "ingest_api RSS start / end / peak",
@@ -159,10 +159,11 @@ def _timeline(p: dict[str, Any], rows: int = 13) -> str:
 def render_docs(p: dict[str, Any], analysis: str) -> str:
     a = p["args"]
     m = p["machine"]
-    command = (
-        f"make soak SOAK_ARGS='--minutes {a['minutes']:g} --rate {a['rate']:g} "
-        f"--restart-every {a['restart_every']:g}'"
+    flags = (
+        f"--minutes {a['minutes']:g} --rate {a['rate']:g} --restart-every {a['restart_every']:g}"
+        + (f" --last-writer-minutes {lw:g}" if (lw := a.get("last_writer_minutes", 0)) else "")
     )
+    command = f"make soak SOAK_ARGS='{flags}'"
     summary = "\n".join(f"| {k} | {v} |" for k, v in summary_rows(p))
     return f"""# Soak
 
@@ -178,7 +179,7 @@ Back to [benchmarks.md](benchmarks.md).
 export BG_LOCAL_DIR=/tmp/bg-soak KAFKA_PORT=24092 KAFKA_CONTROLLER_PORT=24093 \\
        NEO4J_BOLT_PORT=24687 NEO4J_HTTP_PORT=24474
 deploy/local/services.sh up
-.venv/bin/python -m bench.soak --minutes {a["minutes"]:g} --rate {a["rate"]:g} --restart-every {a["restart_every"]:g}
+.venv/bin/python -m bench.soak {flags}
 .venv/bin/python -m bench.soak --minutes 3 --restart-every 60 --no-docs   # smoke run
 deploy/local/services.sh down
 ```
@@ -273,3 +274,11 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def _last_writer(args: dict[str, Any]) -> str:
+    """Older result files have no `last_writer_minutes`."""
+    minutes = args.get("last_writer_minutes", 0)
+    return (
+        f", none in the last {minutes:g} min (one incarnation lives that long)" if minutes else ""
+    )

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the Debian packages some integration tests run (syslog-ng with its http module,
-# Prometheus with promtool) when they are missing. Only as root with apt-get; otherwise,
+# Prometheus with promtool, chromium for the /docs page) when they are missing. Only as root with apt-get; otherwise,
 # or if apt fails, say so and exit 0: those tests then skip, naming the package.
 set -uo pipefail
 
@@ -8,9 +8,11 @@ missing=()
 command -v syslog-ng >/dev/null 2>&1 || [ -x /usr/sbin/syslog-ng ] || missing+=(syslog-ng-core)
 ls /usr/lib/syslog-ng/*/libhttp.so >/dev/null 2>&1 || missing+=(syslog-ng-mod-http)
 command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+# The /docs page test's headless browser; about 12 s of apt-get install on a CI machine.
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "[test-programs] syslog-ng, prometheus and promtool present"
+  echo "[test-programs] syslog-ng, prometheus, promtool and chromium present"
   exit 0
 fi
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then

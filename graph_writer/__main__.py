@@ -6,6 +6,7 @@ import sys
 
 import uvloop
 
+from graph_writer import coordinator_log
 from graph_writer.service import run_service
 from graph_writer.settings import GraphWriterSettings
 from shared.core.collector import tune_for_throughput
@@ -17,6 +18,7 @@ from shared.core.settings import settings_or_exit
 def main() -> None:
     settings = settings_or_exit(GraphWriterSettings, "graph_writer")
     configure_logging(settings.log_level)
+    coordinator_log.install(settings.writer_startup_patience_s)
     tune_for_throughput()
     try:
         code = uvloop.run(run_service(settings))

@@ -46,10 +46,10 @@ async def run_service(settings: GraphWriterSettings) -> int:
     driver = create_driver(settings)
     try:
         repository = GraphRepository(driver, settings.neo4j_database)
-        if await _until_ok(lambda: _schema(repository, status), settings, stop) is None:
+        if await _until_ok("Neo4j", lambda: _schema(repository, status), settings, stop) is None:
             return 0
         try:
-            if await _until_ok(lambda: _topics(settings), settings, stop) is None:
+            if await _until_ok("Kafka topics", lambda: _topics(settings), settings, stop) is None:
                 return 0
         except TopicSetupError:
             # A configuration the broker refuses (logged by ensure_topics): retrying
@@ -57,7 +57,7 @@ async def run_service(settings: GraphWriterSettings) -> int:
             log.error("cannot run without the topics; exiting with code 2")
             return 2
         started = await _until_ok(
-            lambda: _start_kafka_clients(settings, repository, status), settings, stop
+            "Kafka", lambda: _start_kafka_clients(settings, repository, status), settings, stop
         )
         if started is None:
             return 0
@@ -154,14 +154,23 @@ async def _topics(settings: GraphWriterSettings) -> list[str]:
 
 
 async def _until_ok(
-    step: Callable[[], Awaitable[T]], settings: GraphWriterSettings, stop: asyncio.Event
+    what: str,
+    step: Callable[[], Awaitable[T]],
+    settings: GraphWriterSettings,
+    stop: asyncio.Event,
 ) -> T | None:
     """Retry a start-up step with backoff until it succeeds, or None once we are stopped.
 
     A stop also cuts short the attempt in progress: a client start can wait on a broker
-    for as long as its request timeout.
+    for as long as its request timeout. A dependency still starting next to us is normal:
+    the first failure says "waiting for" at INFO and the retries are quiet, until
+    WRITER_STARTUP_PATIENCE_S has passed; then it is an outage, logged at ERROR once.
     """
     backoff = settings.writer_backoff_initial_s
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    failures = 0
+    loud = False
     while not stop.is_set():
         attempt = asyncio.ensure_future(step())
         stopped = asyncio.ensure_future(stop.wait())
@@ -173,12 +182,27 @@ async def _until_ok(
                 await attempt
             return None
         try:
-            return attempt.result()
+            result = attempt.result()
         except (StoreUntrusted, TopicSetupError):
             # Configuration, not an outage: no amount of waiting fixes either.
             raise
         except (StoreUnavailable, KafkaError, OSError) as exc:
-            log.warning("start-up step failed, retrying in %.1fs: %s", backoff, exc)
+            failures += 1
+            waited = loop.time() - began
+            if failures == 1:
+                log.info("waiting for %s: %s", what, exc)
+            elif not loud and waited >= settings.writer_startup_patience_s:
+                loud = True
+                log.error(
+                    "%s still unavailable after %.0fs, retrying every %.1fs at most: %s",
+                    what, waited, settings.writer_backoff_max_s, exc,
+                )  # fmt: skip
+            else:
+                log.debug("%s not available yet, retrying in %.1fs: %s", what, backoff, exc)
+        else:
+            if failures:
+                log.info("%s available after %.1fs", what, loop.time() - began)
+            return result
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(backoff):
                 await stop.wait()
@@ -202,5 +226,8 @@ async def _serve_health(
     config = Config()
     config.bind = [f"{settings.graph_writer_health_host}:{settings.graph_writer_health_port}"]
     config.accesslog = None
+    # Through the service's own log handler only: hypercorn's default adds a handler of its
+    # own and the logger still propagates, so every line ("Running on ...") came twice.
+    config.errorlog = logging.getLogger("hypercorn.error")
     config.graceful_timeout = 1.0
     await serve(create_health_app(status), config, shutdown_trigger=stop.wait)  # type: ignore[arg-type]

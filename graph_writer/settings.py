@@ -23,6 +23,9 @@ class GraphWriterSettings(Neo4jSettings, KafkaSettings):
     writer_record_attempts: int = Field(default=3, ge=1, le=100)
     writer_backoff_initial_s: float = Field(default=0.5, gt=0)
     writer_backoff_max_s: float = Field(default=10.0, gt=0)
+    # How long a dependency may take to come up at start-up before it is logged as an
+    # outage: Neo4j started next to the writer takes 10-30 s, which is no news.
+    writer_startup_patience_s: float = Field(default=60.0, ge=0)
     # Ping Neo4j when no write has for this long, and refresh the lag gauge this often.
     writer_check_interval_s: float = Field(default=2.0, gt=0, le=300)
     kafka_session_timeout_ms: int = Field(default=10_000, ge=1_000)

@@ -32,6 +32,9 @@ async def _serve(settings: IngestApiSettings) -> None:
     # the lifespan then flushes the producer and closes the driver.
     config.graceful_timeout = settings.graceful_timeout_s
     config.accesslog = None
+    # Through the service's own log handler only: hypercorn's default adds a handler of its
+    # own and the logger still propagates, so every line ("Running on ...") came twice.
+    config.errorlog = logging.getLogger("hypercorn.error")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -83,9 +83,11 @@ def _lifespan(
                 # Trust is configuration: waiting cannot fix it, so the service refuses to
                 # start rather than sit not-ready with the reason buried in its log.
                 raise
-            except StoreUnavailable:
-                # Kafka mode can still take events; the direct path retries the schema.
-                log.warning("Neo4j unreachable at start-up")
+            except StoreUnavailable as exc:
+                # The direct path retries the schema. With Kafka, events are still taken
+                # and a Neo4j still starting is no news; without Kafka, nothing is.
+                level = logging.INFO if settings.use_kafka else logging.WARNING
+                log.log(level, "waiting for Neo4j (the direct path retries it): %s", exc)
             if publisher is not None:
                 await publisher.connect()
                 probe = asyncio.create_task(publisher.probe_forever(), name="kafka-probe")

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from ingest_api.schemas import DroppedField, EventPreview, PreviewAssociation, PreviewEntity
+from ingest_api.schemas import (
+    DroppedField,
+    EventPreview,
+    OcsfSchemaUsed,
+    PreviewAssociation,
+    PreviewEntity,
+)
 from shared.mapping.graph_model import GraphEvent
 from shared.neo4j_store.write_plan import event_rows
 
 
-def event_preview(event: GraphEvent) -> EventPreview:
+def event_preview(event: GraphEvent, schema_used: OcsfSchemaUsed) -> EventPreview:
     """What the write would create for this event alone, in the shape GET /events/{id}
     answers: the Event's properties from the same rows the write sends (so a property
     the write adds shows here too), each link to an entity, the associated pairs."""
@@ -30,4 +36,5 @@ def event_preview(event: GraphEvent) -> EventPreview:
         entities=entities,
         associations=[PreviewAssociation(a=a, b=b) for a, b in event.associations],
         dropped=[DroppedField(path=d.path, reason=d.reason) for d in event.dropped],
+        ocsf_schema=schema_used,
     )

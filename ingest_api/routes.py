@@ -149,6 +149,13 @@ OPERATIONS: tuple[Operation, ...] = (
         "GET", "/docs", routes_meta.docs_page, "Interactive API page", "public",
         {200: Body("HTML", media_type="text/html")}, in_schema=False,
     ),
+    *(
+        Operation(
+            "GET", path, routes_meta.docs_asset(name), "Swagger UI asset", "public",
+            {200: Body("Swagger UI file")}, in_schema=False,
+        )
+        for path, name in routes_meta.DOCS_ASSETS.items()
+    ),
 )  # fmt: skip
 
 

@@ -36,11 +36,13 @@ from ingest_api.schemas import (
     DroppedField,
     EventOut,
     EventPage,
+    OcsfSchemaUsed,
     ProblemDetailDict,
     StoredEvent,
 )
 from ingest_api.state import AppState, app_state
 from shared.mapping.fields import decimal_int
+from shared.mapping.ocsf.versions import schema_choice
 from shared.mapping.timeparse import TimeParseError, parse_event_time
 from shared.neo4j_store.event_reads import EventFilter
 
@@ -59,6 +61,7 @@ async def post_event(request: Request) -> FastJSONResponse:
         event=result.record.event,
         dropped=_dropped(outcome),
         duplicate=outcome.duplicate,
+        ocsf_schema=_schema_used(result),
     )
     return FastJSONResponse(answer, _status(dispatched.route))
 
@@ -122,6 +125,7 @@ async def _submit_batch(
                 id=outcome.event.id,
                 dropped=_dropped(outcome),
                 duplicate=outcome.duplicate,
+                ocsf_schema=_schema_used(outcome.event),
             )
             if isinstance(outcome, Stored)
             else _rejected(index, [invalid(("event",), outcome.reason)])
@@ -133,7 +137,14 @@ async def preview_event(request: Request) -> FastJSONResponse:
     """What POST /events would make of this body, mapped here; nothing stored or sent."""
     state = app_state(request)
     result = await _accept_one(request, state, map_now=True)
-    return FastJSONResponse(event_preview(graph_of(result)), 200)
+    return FastJSONResponse(event_preview(graph_of(result), _schema_used(result)), 200)
+
+
+def _schema_used(event: AcceptedEvent) -> OcsfSchemaUsed:
+    """Read off the event as sent, so the Kafka path (mapped later, by graph_writer)
+    answers it too."""
+    choice = schema_choice(event.record.event)
+    return OcsfSchemaUsed(declared=choice.declared, used=choice.used, note=choice.note)
 
 
 async def _accept_one(request: Request, state: AppState, map_now: bool) -> AcceptedEvent:

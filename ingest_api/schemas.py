@@ -54,11 +54,34 @@ _DROPPED = (
 Dropped = Annotated[list[DroppedField] | None, Field(description=_DROPPED)]
 
 
+class OcsfSchemaUsed(TypedDict):
+    declared: Annotated[str | None, Field(description="metadata.version as sent; null if none")]
+    used: Annotated[
+        str, Field(description="The OCSF schema the event is mapped with, e.g. 1.8.0, 1.9.0-dev")
+    ]
+    note: Annotated[
+        str | None,
+        Field(
+            description="Why `used` differs from `declared`: a version newer than every known "
+            "one (mapped with the newest), a pre-release snapshot, no such version; null when "
+            "the declared version is the one used, or none was declared"
+        ),
+    ]
+
+
+_SCHEMA_USED = (
+    "Which OCSF schema maps the event (graph_writer maps a Kafka event with the same tables, "
+    "unless it runs other code); the Event stores it as `ocsf_version`"
+)
+SchemaUsed = Annotated[OcsfSchemaUsed, Field(description=_SCHEMA_USED)]
+
+
 class StoredEvent(TypedDict):
     id: str
     event: AsSent
     dropped: Dropped
     duplicate: Duplicate
+    ocsf_schema: SchemaUsed
 
 
 class BatchItemAccepted(TypedDict):
@@ -67,6 +90,7 @@ class BatchItemAccepted(TypedDict):
     id: str
     dropped: Dropped
     duplicate: Duplicate
+    ocsf_schema: SchemaUsed
 
 
 class PreviewEntity(TypedDict):
@@ -92,6 +116,7 @@ class EventPreview(TypedDict):
     entities: Annotated[list[PreviewEntity], Field(description="One per relationship, by key")]
     associations: list[PreviewAssociation]
     dropped: list[DroppedField]
+    ocsf_schema: SchemaUsed
 
 
 class ProblemDetailDict(TypedDict):

@@ -16,6 +16,7 @@ PACKAGES = {
     "syslog-ng": ("SYSLOG_NG", "syslog-ng-core syslog-ng-mod-http"),
     "prometheus": ("PROMETHEUS", "prometheus"),
     "promtool": ("PROMTOOL", "prometheus"),
+    "chromium": ("CHROMIUM", "chromium"),
 }
 
 

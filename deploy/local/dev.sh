@@ -12,14 +12,19 @@ cd "$ROOT"
 
 # A developer's pipeline runs without API keys, so ingest_api must be told that on
 # purpose, and then listens on loopback only, whatever INGEST_API_HOST says: an open API
-# must not be reachable from the network. Set INGEST_API_KEYS and AUTH_DISABLED=false to
-# try authentication locally (and to bind another address).
+# must not be reachable from the network. graph_writer's health port follows the same
+# rule: its /metrics and /health answer anyone, so a laptop must not offer them to the
+# network either. The services' own defaults stay 0.0.0.0, which containers need. Set
+# INGEST_API_KEYS and AUTH_DISABLED=false to try authentication locally (and to bind
+# other addresses).
 export AUTH_DISABLED="${AUTH_DISABLED:-true}"
 if [[ "${AUTH_DISABLED,,}" =~ ^(true|1|yes|on|t|y)$ ]]; then
-  if [[ -n "${INGEST_API_HOST:-}" && "$INGEST_API_HOST" != 127.0.0.1 ]]; then
-    echo "[dev] authentication is off: ingest_api binds 127.0.0.1, not $INGEST_API_HOST"
-  fi
-  export INGEST_API_HOST=127.0.0.1
+  for var in INGEST_API_HOST GRAPH_WRITER_HEALTH_HOST; do
+    if [[ -n "${!var:-}" && "${!var}" != 127.0.0.1 ]]; then
+      echo "[dev] authentication is off: $var is 127.0.0.1, not ${!var}"
+    fi
+    export "$var=127.0.0.1"
+  done
 fi
 
 pids=()

@@ -11,6 +11,11 @@ KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
 KAFKA_HOST="${KAFKA_HOST:-localhost}"
 KAFKA_HEAP="${KAFKA_HEAP:--Xms512m -Xmx1g}"
 KAFKA_NUM_PARTITIONS="${KAFKA_NUM_PARTITIONS:-1}"
+# Partitions of __consumer_offsets, created on a broker's first group join. Kafka's 50
+# spread coordinators over a cluster; one broker gains nothing from them and the first
+# join waits (GroupCoordinatorNotAvailable) until all 50 have leaders. Read only when the
+# topic is created: an existing data directory keeps the count it has.
+KAFKA_OFFSETS_PARTITIONS="${KAFKA_OFFSETS_PARTITIONS:-1}"
 # Opt-in SASL_PLAINTEXT listener (SCRAM-SHA-256/512 and PLAIN) for testing client
 # authentication; unset, the broker is exactly the plaintext one everybody else uses.
 KAFKA_SASL_PORT="${KAFKA_SASL_PORT:-}"
@@ -104,6 +109,7 @@ auto.create.topics.enable=true
 default.replication.factor=1
 min.insync.replicas=1
 offsets.topic.replication.factor=1
+offsets.topic.num.partitions=${KAFKA_OFFSETS_PARTITIONS}
 transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
 group.initial.rebalance.delay.ms=0

@@ -2,35 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-from shared.mapping.ocsf.naming import relationship_types
-
 Scalar = str | int | float | bool
-
-# Type labels an entity may carry; the mapping builds no entity of any other type
-# (an open set of labels would let any client reshape the schema).
-ENTITY_LABELS: Final[frozenset[str]] = frozenset(
-    {
-        "User",
-        "Account",
-        "Group",
-        "IP",
-        "Host",
-        "Device",
-        "Process",
-        "File",
-        "Domain",
-        "Email",
-        "Url",
-        "Application",
-        "Resource",
-        "ManagedEntity",
-    }
-)
 
 # The File properties that each hold one algorithm's hash of the file (OCSF fingerprint
 # algorithms, by the names shared/mapping/ocsf/hashes.py gives them). The write lists the
@@ -55,10 +31,6 @@ FILE_HASH_PROPERTIES: Final[tuple[str, ...]] = (
     "xxh3_64",
     "xxh3_128",
 )
-
-# Event-to-entity relationship types: the names the OCSF schema's entity attributes
-# give by the rule of shared/mapping/ocsf/naming.py, and nothing else.
-RELATIONSHIP_TYPES: Final[frozenset[str]] = relationship_types()
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,18 +76,3 @@ class GraphEvent:
     def rank(self) -> str:
         """Total order over events (time, then id) that decides which attribute value wins."""
         return f"{self.time.strftime('%Y-%m-%dT%H:%M:%S.%f')}|{self.id}"
-
-
-def check_links(links: Iterable[Link]) -> None:
-    """Raise ValueError for a label or relationship type outside the allowlists.
-
-    The write sets them with `$(...)`, which takes any string, so every path to it checks
-    them: the mapping only produces allowlisted names, but a record from Kafka may carry
-    anything.
-    """
-    for link in links:
-        if link.rel not in RELATIONSHIP_TYPES:
-            raise ValueError(f"relationship type {link.rel!r} is not allowed (RELATIONSHIP_TYPES)")
-        label = link.entity.label
-        if label is not None and label not in ENTITY_LABELS:
-            raise ValueError(f"entity label {label!r} is not allowed (ENTITY_LABELS)")

@@ -20,8 +20,8 @@ from shared.mapping.graph_model import (
     GraphEvent,
     Link,
     Scalar,
-    check_links,
 )
+from shared.mapping.vocabulary import check_links
 
 WIRE_VERSION: Final = 1
 _LOC: Final = ("graph",)

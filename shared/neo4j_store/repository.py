@@ -21,7 +21,8 @@ from neo4j.exceptions import (
 )
 
 from shared.core.errors import BlueprintError, StoreUnavailable
-from shared.mapping.graph_model import FILE_HASH_PROPERTIES, GraphEvent, check_links
+from shared.mapping.graph_model import FILE_HASH_PROPERTIES, GraphEvent
+from shared.mapping.vocabulary import check_links
 from shared.neo4j_store.driver import store_error
 from shared.neo4j_store.error_codes import rejects_the_data
 from shared.neo4j_store.event_reads import (

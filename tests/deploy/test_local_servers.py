@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from graph_writer.settings import GraphWriterSettings
+from ingest_api.settings import IngestApiSettings
 from tests.conftest import TEST_SERVERS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,28 +56,48 @@ def test_make_test_uses_the_test_servers_and_ci_stops_them() -> None:
     assert "make test-services-down" in cleanup
 
 
-def bound_host(env: dict[str, str]) -> str:
-    """Run dev.sh's authentication guard alone and report the API host it leaves."""
+def bound_hosts(env: dict[str, str]) -> tuple[str, str]:
+    """Run dev.sh's authentication guard alone; the hosts it leaves (API, writer health)."""
     dev = (ROOT / "deploy" / "local" / "dev.sh").read_text()
     start = dev.index('export AUTH_DISABLED="${AUTH_DISABLED:-true}"')
     guard = dev[start : dev.index("\nfi\n", start) + 4]
+    report = 'printf "%s\\n%s\\n" "${INGEST_API_HOST:-}" "${GRAPH_WRITER_HEALTH_HOST:-}"'
     done = subprocess.run(
-        ["bash", "-c", f'{guard}\nprintf %s "${{INGEST_API_HOST:-}}"'],
+        ["bash", "-c", f"{guard}\n{report}"],
         env={"PATH": os.environ["PATH"], **env},
         capture_output=True,
         text=True,
         check=True,
     )
-    return done.stdout.splitlines()[-1] if done.stdout else ""
+    api, writer = done.stdout.splitlines()[-2:]
+    return api, writer
 
 
 @pytest.mark.parametrize(
     "env",
-    [{}, {"INGEST_API_HOST": ANY_ADDRESS}, {"AUTH_DISABLED": "True", "INGEST_API_HOST": "::"}],
+    [
+        {},
+        {"INGEST_API_HOST": ANY_ADDRESS, "GRAPH_WRITER_HEALTH_HOST": ANY_ADDRESS},
+        {"AUTH_DISABLED": "True", "INGEST_API_HOST": "::", "GRAPH_WRITER_HEALTH_HOST": "::"},
+    ],
 )
-def test_dev_binds_loopback_while_authentication_is_off(env: dict[str, str]) -> None:
-    assert bound_host(env) == "127.0.0.1"
+def test_dev_binds_both_services_to_loopback_while_authentication_is_off(
+    env: dict[str, str],
+) -> None:
+    assert bound_hosts(env) == ("127.0.0.1", "127.0.0.1")
 
 
-def test_dev_leaves_the_host_alone_with_authentication_on() -> None:
-    assert bound_host({"AUTH_DISABLED": "false", "INGEST_API_HOST": ANY_ADDRESS}) == ANY_ADDRESS
+def test_dev_leaves_the_hosts_alone_with_authentication_on() -> None:
+    env = {
+        "AUTH_DISABLED": "false",
+        "INGEST_API_HOST": ANY_ADDRESS,
+        "GRAPH_WRITER_HEALTH_HOST": ANY_ADDRESS,
+    }
+    assert bound_hosts(env) == (ANY_ADDRESS, ANY_ADDRESS)
+
+
+def test_containers_still_bind_every_interface_by_default() -> None:
+    """Compose and k8s rely on the services' defaults (or set 0.0.0.0): probes come from outside."""
+    fields = IngestApiSettings.model_fields, GraphWriterSettings.model_fields
+    assert fields[0]["ingest_api_host"].default == ANY_ADDRESS
+    assert fields[1]["graph_writer_health_host"].default == ANY_ADDRESS

@@ -7,7 +7,7 @@ import json
 import pytest
 from starlette.testclient import TestClient
 
-from shared.mapping.graph_model import ENTITY_LABELS
+from shared.mapping.vocabulary import ENTITY_LABELS
 from tests.conftest import Graph
 from tests.samples import DOCS_EXAMPLE, ocsf_authentication, ocsf_network_activity
 

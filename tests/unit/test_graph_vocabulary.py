@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 import pytest
 from neo4j import AsyncGraphDatabase
 
-from shared.mapping.graph_model import ENTITY_LABELS, RELATIONSHIP_TYPES, Entity, GraphEvent, Link
+from shared.mapping.graph_model import Entity, GraphEvent, Link
+from shared.mapping.vocabulary import ENTITY_LABELS, RELATIONSHIP_TYPES
 from shared.neo4j_store.repository import GraphRepository, check_vocabulary
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)

@@ -28,9 +28,15 @@ class Rule:
 RULES: dict[str, Rule] = {
     "shared/core": Rule(ours=("shared.core",), never=NEO4J + KAFKA + HTTP),
     "shared/mapping": Rule(ours=("shared.core", "shared.mapping"), never=NEO4J + KAFKA + HTTP),
-    # The Neo4j side reaches the mapping only through the types it stores.
+    # The Neo4j side reaches the mapping only through the types it stores and the
+    # vocabulary (labels, relationship types) it may write.
     "shared/neo4j_store": Rule(
-        ours=("shared.core", "shared.neo4j_store", "shared.mapping.graph_model"),
+        ours=(
+            "shared.core",
+            "shared.neo4j_store",
+            "shared.mapping.graph_model",
+            "shared.mapping.vocabulary",
+        ),
         never=KAFKA + HTTP,
     ),
     "shared/kafka_io": Rule(ours=("shared.core", "shared.kafka_io"), never=NEO4J + HTTP),

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from shared.mapping.graph_model import ENTITY_LABELS, RELATIONSHIP_TYPES, GraphEvent
+from shared.mapping.graph_model import GraphEvent
 from shared.mapping.to_graph import to_graph_event
+from shared.mapping.vocabulary import ENTITY_LABELS, RELATIONSHIP_TYPES
 
 RECEIVED = datetime(2024, 3, 14, 12, 0, tzinfo=UTC)
 T = 1710410400000

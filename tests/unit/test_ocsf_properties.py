@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shared.core.errors import InvalidEvent
-from shared.mapping.graph_model import ENTITY_LABELS, RELATIONSHIP_TYPES
 from shared.mapping.ocsf.schema import SCHEMA
 from shared.mapping.placeholders import PLACEHOLDERS, is_placeholder
 from shared.mapping.to_graph import to_graph_event
+from shared.mapping.vocabulary import ENTITY_LABELS, RELATIONSHIP_TYPES
 
 NOW = datetime(2024, 1, 1, tzinfo=UTC)
 _ATTRIBUTES = sorted(SCHEMA.latest.attribute_names())

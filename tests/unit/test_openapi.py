@@ -76,6 +76,24 @@ def test_the_docs_page_loads_swagger_ui_with_the_document(client: TestClient) ->
     assert response.headers["content-type"].startswith("text/html")
     assert 'url: "/openapi.json"' in response.text
     assert "swagger-ui-bundle.js" in response.text
+    # Offline or behind a strict proxy the page must still work: nothing from elsewhere.
+    assert "//" not in response.text.replace("<!doctype html>", "")
+
+
+@pytest.mark.parametrize(
+    ("path", "media_type", "marker"),
+    [
+        ("/docs/swagger-ui-bundle.js", "text/javascript", b"SwaggerUIBundle"),
+        ("/docs/swagger-ui.css", "text/css", b".swagger-ui"),
+    ],
+)
+def test_the_docs_page_assets_are_served_by_the_api(
+    client: TestClient, path: str, media_type: str, marker: bytes
+) -> None:
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith(media_type)
+    assert marker in response.content
 
 
 def test_without_authentication_the_document_has_no_security() -> None:
@@ -95,7 +113,14 @@ def test_the_preview_is_documented_with_the_envelope_in_and_the_graph_out(
     assert answer == {"$ref": "#/components/schemas/EventPreview"}
     assert {"400", "401", "413", "415", "422"} <= set(preview["responses"])
     schema = document["components"]["schemas"]["EventPreview"]
-    assert set(schema["required"]) == {"id", "properties", "entities", "associations", "dropped"}
+    assert set(schema["required"]) == {
+        "id",
+        "properties",
+        "entities",
+        "associations",
+        "dropped",
+        "ocsf_schema",
+    }
     # The 202 of the Kafka path says the list is not known there.
     stored = document["components"]["schemas"]["StoredEvent"]["properties"]["dropped"]
     assert {"type": "null"} in stored["anyOf"]

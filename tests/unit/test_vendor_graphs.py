@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from shared.mapping.graph_model import ENTITY_LABELS, RELATIONSHIP_TYPES
 from shared.mapping.placeholders import is_placeholder
 from shared.mapping.to_graph import to_graph_event
+from shared.mapping.vocabulary import ENTITY_LABELS, RELATIONSHIP_TYPES
 from tests.vendor_samples import SAMPLES, Sample
 
 RECEIVED = datetime(2024, 3, 14, 12, 0, tzinfo=UTC)

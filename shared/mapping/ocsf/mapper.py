@@ -1,4 +1,4 @@
-"""OCSF JSON (real OCSF 1.0 to 1.7 events, and the simplified shape) to a GraphEvent.
+"""OCSF JSON (real OCSF events of every known version, and the simplified shape) to a GraphEvent.
 
 Only what places the event is required: an object with a usable `class_uid`, and a
 usable `time` when one is given (absent, the event is placed at its receipt). Every
@@ -63,6 +63,7 @@ def ocsf_to_graph_event(
         if isinstance(cloud, dict)
         else None,
         fold_names=_windows(event),
+        observables=version.observables,
     )
     mentions = [*simple_mentions(event, base, ctx), *SchemaWalk(version, ctx).event(event)]
     class_info = SCHEMA.class_info(version, int(props["class_uid"]))

@@ -2,7 +2,7 @@
 
 The rule, in order:
 
-1. The familiar names below, matched on the last two attribute names of the path,
+1. The familiar names below (only where rule 2 would say something else), matched on the last two attribute names of the path,
    then on the last one: `actor.user` -> HAS_PRINCIPAL wherever it sits (at the top,
    or inside a finding's `evidences[]`), `process.parent_process` -> HAS_PARENT_PROCESS.
 2. Otherwise `HAS_` + the attribute name in upper case: `email.from` -> HAS_FROM,
@@ -10,7 +10,7 @@ The rule, in order:
 
 Rule 2 only ever sees attribute names of the OCSF schema whose type is an entity,
 so the set of relationship types is finite and derived from the schema
-(`relationship_types`): no input string can become one.
+(shared/mapping/vocabulary.py): no input string can become one.
 """
 
 from __future__ import annotations
@@ -18,23 +18,16 @@ from __future__ import annotations
 import functools
 from typing import Final
 
-from shared.mapping.ocsf.schema import SCHEMA, OcsfSchema
-
 FAMILIAR: Final[dict[tuple[str, ...], str]] = {
     ("actor", "user"): "HAS_PRINCIPAL",
     ("actor", "process"): "HAS_ACTOR_PROCESS",
     ("parent_process",): "HAS_PARENT_PROCESS",
     ("device",): "ON_DEVICE",
-    ("user",): "HAS_USER",
     ("src_endpoint",): "HAS_SOURCE",
     ("dst_endpoint",): "HAS_DESTINATION",
-    ("process",): "HAS_PROCESS",
-    ("file",): "HAS_FILE",
-    ("url",): "HAS_URL",
     ("query",): "QUERIED",
     ("answers",): "RESOLVED_TO",
     ("resources",): "HAS_RESOURCE",
-    ("resource",): "HAS_RESOURCE",
     ("observables",): "HAS_OBSERVABLE",
 }
 
@@ -62,13 +55,11 @@ def relationship_for(path: tuple[str, ...]) -> str:
     return "HAS_" + path[-1].upper()
 
 
-def relationship_types(schema: OcsfSchema = SCHEMA) -> frozenset[str]:
-    """Every name `relationship_for` can give to an entity-holding attribute of any version."""
-    names = {*FAMILIAR.values(), *SIMPLE.values(), HAS_DOMAIN}
-    for version in schema.versions.values():
-        for attribute in version.attribute_names():
-            spec = version.attribute(None, attribute)
-            if spec is not None and version.kind(spec[0]) is not None:
-                names.add(relationship_for((attribute,)))
-                names.add(relationship_for(("actor", attribute)))
-    return frozenset(names)
+# Attribute names whose relationship depends on the attribute before them (`actor.user`).
+_PAIRED: Final = frozenset(pair[-1] for pair in FAMILIAR if len(pair) == 2)
+
+
+def path_free_relationship(name: str) -> str | None:
+    """The relationship of attribute `name` wherever it sits, or None when the attribute
+    before it decides (`user` under `actor`): what the walk can fix once per attribute."""
+    return None if name in _PAIRED else relationship_for((name,))

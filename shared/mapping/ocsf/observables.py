@@ -7,7 +7,7 @@ rest (ports, countries, command lines, user agents) stay in the raw event.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
 from shared.mapping.addresses import canonical_ip
@@ -93,7 +93,7 @@ def osint_entities(obj: dict[str, Any], loc: Loc, ctx: Context) -> Iterator[Enti
 
 
 def observable_entities(
-    obj: dict[str, Any], loc: Loc, ctx: Context, types: dict[int, str]
+    obj: dict[str, Any], loc: Loc, ctx: Context, types: Mapping[int, str]
 ) -> Iterator[Entity]:
     read = ctx.read
     value = read.text(obj, "value", loc)

@@ -50,7 +50,10 @@ class Reader:
 
     def text(self, obj: dict[str, Any], name: str, loc: Loc) -> str | None:
         """A text field, stripped; placeholders and blanks read as absent."""
-        return self.text_value(obj.get(name), loc, name)
+        value = obj.get(name)
+        if value is None:
+            return None  # most fields read are absent: no second call for them
+        return self.text_value(value, loc, name)
 
     def texts(self, obj: dict[str, Any], loc: Loc, **fields: str) -> dict[str, str]:
         """The text fields present, each under its new name: `texts(obj, loc, kind="type")`."""

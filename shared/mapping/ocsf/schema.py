@@ -1,10 +1,10 @@
-"""The OCSF facts the mapping needs, read once from the generated `schema_table.json`.
+"""The OCSF facts the mapping needs, read once from the generated `schema_tables/`.
 
 Which object type an attribute holds comes from the schema's dictionary (an attribute
 name means the same thing in every object and class), so an event of any class, or a
 vendor that puts an attribute in a class that does not list it, is walked the same way.
 The event's `metadata.version` picks the schema version; unknown or absent means the
-newest.
+newest (`versions.py` says which was used and why, for the answer).
 """
 
 from __future__ import annotations
@@ -15,32 +15,9 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Final
 
-# The object kinds that are entities, by the schema type they extend. A type not listed
-# (and extending none listed) is a container: the walk looks inside it.
-ENTITY_KINDS: Final[dict[str, str]] = {
-    "user": "user",
-    "account": "account",
-    "group": "group",
-    "device": "device",
-    "endpoint": "endpoint",
-    "network_interface": "interface",
-    "process_entity": "process",
-    "process": "process",
-    "file": "file",
-    "url": "url",
-    "_resource": "resource",
-    "resource_details": "resource",
-    "managed_entity": "managed_entity",
-    "observable": "observable",
-    "osint": "osint",
-    "cloud": "cloud",
-    "dns_query": "dns_query",
-    "dns_answer": "dns_answer",
-    "ip_t": "ip",
-    "email_t": "email",
-}
-
 _VERSION: Final = re.compile(r"(\d+)\.(\d+)")
+# A table's own version: `1.8.0`, or a pre-release snapshot such as `1.9.0-dev`.
+_TABLE_VERSION: Final = re.compile(r"(\d+)\.(\d+)\.(\d+)(-.+)?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +27,7 @@ class ClassInfo:
     caption: str
     associations: tuple[tuple[str, str], ...]
     attributes: tuple[str, ...]  # own and inherited, that the walk may follow
+    deprecated: str | None = None  # since when, and what replaces it
 
 
 class SchemaVersion:
@@ -57,10 +35,10 @@ class SchemaVersion:
 
     def __init__(self, version: str, table: dict[str, Any]) -> None:
         self.version = version
-        self._attributes: dict[str, tuple[str, bool]] = {
-            name: (spec[0], bool(spec[1])) for name, spec in table["attributes"].items()
-        }
-        self._overrides: dict[str, dict[str, str]] = table["overrides"]
+        self.source: str = table.get("source", "")
+        # A snapshot of an unreleased version (`1.9.0-dev`): its uids may still change.
+        self.prerelease = "-" in version
+        self._attributes: dict[str, str] = dict(table["attributes"])
         self._extends: dict[str, str | None] = table["extends"]
         self.members: dict[str, tuple[str, ...]] = {
             name: tuple(attrs) for name, attrs in table["members"].items()
@@ -73,13 +51,13 @@ class SchemaVersion:
                 spec["caption"],
                 tuple((a, b) for a, b in spec["associations"]),
                 tuple(spec["attributes"]),
+                spec.get("deprecated"),
             )
             for uid, spec in table["classes"].items()
         }
-        self._kinds: dict[str, str | None] = {}
         # What other versions know, for what this one does not: senders label events
         # 1.0.0 and use 1.1's `finding_info`, or 1.7 and keep 1.0's `account_uid`.
-        self._other_attributes: dict[str, tuple[str, bool]] = {}
+        self._other_attributes: dict[str, str] = {}
         self._other_extends: dict[str, str | None] = {}
 
     def learn_from(self, others: list[SchemaVersion]) -> None:
@@ -88,46 +66,28 @@ class SchemaVersion:
                 self._other_attributes.update(other._attributes)
                 self._other_extends.update(other._extends)
 
-    def attribute(self, owner: str | None, name: str) -> tuple[str, bool] | None:
-        """(type, is_array) of attribute `name` of object type `owner`, if the walk follows it."""
-        if owner is not None and owner in self._overrides:
-            override = self._overrides[owner].get(name)
-            if override is not None:
-                return override, self._attributes.get(name, (override, False))[1]
+    def attribute_type(self, name: str) -> str | None:
+        """The schema type attribute `name` holds (the same in every object and class),
+        from this version, else from another that has it."""
         return self._attributes.get(name) or self._other_attributes.get(name)
 
-    def attributes_of(self, owner: str | None) -> dict[str, tuple[str, bool]]:
-        """Every answer `attribute(owner, name)` gives that is not None, by name: a table
-        built once per owner type, so a walk looks each field up in one dict."""
-        names = {*self._other_attributes, *self._attributes}
-        if owner is not None:
-            names.update(self._overrides.get(owner, {}))
-        table: dict[str, tuple[str, bool]] = {}
-        for name in names:
-            spec = self.attribute(owner, name)
-            if spec is not None:
-                table[name] = spec
-        return table
+    def attribute_types(self) -> dict[str, str]:
+        """Every attribute `attribute_type` answers for, with its type: one dict, built by
+        the caller once per version."""
+        return {**self._other_attributes, **self._attributes}
 
-    def has_overrides(self, owner: str | None) -> bool:
-        """Whether `owner` gives some attribute a type of its own (see `attribute`)."""
-        return owner is not None and owner in self._overrides
-
-    def kind(self, type_name: str) -> str | None:
-        """The entity kind of a schema type (through `extends`), or None for a container."""
-        if type_name not in self._kinds:
-            self._kinds[type_name] = self._resolve_kind(type_name)
-        return self._kinds[type_name]
-
-    def _resolve_kind(self, type_name: str) -> str | None:
-        seen: set[str] = set()
+    def lineage(self, type_name: str) -> tuple[str, ...]:
+        """`type_name` and every type it extends, nearest first."""
+        found: list[str] = []
         current: str | None = type_name
-        while current is not None and current not in seen:
-            if current in ENTITY_KINDS:
-                return ENTITY_KINDS[current]
-            seen.add(current)
+        while current is not None and current not in found:
+            found.append(current)
             current = self._extends.get(current, self._other_extends.get(current))
-        return None
+        return tuple(found)
+
+    def object_types(self) -> frozenset[str]:
+        """The object types this version knows, and those only others do."""
+        return frozenset({*self._extends, *self._other_extends})
 
     def is_object(self, type_name: str) -> bool:
         return type_name in self._extends or type_name in self._other_extends
@@ -144,6 +104,7 @@ class OcsfSchema:
         self._ordered = sorted(self.versions, key=_version_key)
         self._ordered_keys = [(_version_key(v)[:2], v) for v in self._ordered]
         self.latest = self.versions[self._ordered[-1]]
+        self.oldest = self.versions[self._ordered[0]]
         # Newest last, so where versions disagree on a type the newest wins.
         by_age = [self.versions[v] for v in self._ordered]
         for version in by_age:
@@ -186,13 +147,24 @@ class OcsfSchema:
 
 
 def _version_key(version: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in version.split("."))
+    """Major, minor, patch, then 0 for a pre-release and 1 for the release, so that
+    `1.9.0-dev` sorts after 1.8.0 and before 1.9.0."""
+    match = _TABLE_VERSION.fullmatch(version)
+    if match is None:
+        raise ValueError(f"schema table version {version!r} is not major.minor.patch[-label]")
+    return (int(match[1]), int(match[2]), int(match[3]), 0 if match[4] else 1)
 
 
 def _read_table() -> dict[str, Any]:
-    text = resources.files(__package__).joinpath("schema_table.json").read_text()
-    table: dict[str, Any] = json.loads(text)
-    return table
+    """Every version's table (one file each, written by schema_gen.py)."""
+    folder = resources.files(__package__).joinpath("schema_tables")
+    versions: dict[str, Any] = {}
+    for entry in folder.iterdir():
+        if entry.name.endswith(".json"):
+            table = json.loads(entry.read_text())
+            versions[table["version"]] = table
+    # Oldest first, whatever order the folder lists its files in.
+    return {"versions": {v: versions[v] for v in sorted(versions, key=_version_key)}}
 
 
 # Immutable data, like any other table in code: read once at import.

@@ -15,11 +15,12 @@ from typing import Any, Final
 
 from shared.mapping.addresses import canonical_ip
 from shared.mapping.fields import Loc, attrs
-from shared.mapping.graph_model import ENTITY_LABELS, Entity
+from shared.mapping.graph_model import Entity
 from shared.mapping.ocsf import keys, values
 from shared.mapping.ocsf.entities import Context
 from shared.mapping.ocsf.naming import SIMPLE
 from shared.mapping.ocsf.walk import Mention
+from shared.mapping.vocabulary import ENTITY_LABELS
 
 _LABELS_BY_LOWER: Final = {label.lower(): label for label in ENTITY_LABELS}
 
