@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from shared.mapping.ocsf.schema import SCHEMA
 from tests.conftest import Graph
 from tests.unit import test_cef as cef
 from tests.unit import test_cef_senders as cef_senders
@@ -233,6 +234,10 @@ def test_sample_creates_exactly_its_graph(
     expected: list[Row],
 ) -> None:
     body = post(direct_client, event_id, fmt, event)
+    schema = body.pop("ocsf_schema")
+    metadata = event.get("metadata") if isinstance(event, dict) else None
+    assert schema["declared"] == (metadata or {}).get("version")
+    assert schema["used"] in SCHEMA.versions
     assert body == {"id": event_id, "event": event, "dropped": [], "duplicate": False}
     assert edges(graph, event_id) == expected
     stored = graph.query(
