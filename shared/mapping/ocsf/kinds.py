@@ -82,7 +82,6 @@ def _observable(obj: dict[str, Any], loc: Loc, ctx: Context) -> Iterator[Entity]
     return observable_entities(obj, loc, ctx, ctx.observables)
 
 
-_HOST_LABELS: Final = ("IP", "Host")
 _BY_TYPE_ID: Final = ("IP", "Host", "User", "Email", "Url", "Domain", "File", "Process")
 
 KINDS: Final[tuple[EntityKind, ...]] = (
@@ -96,21 +95,11 @@ KINDS: Final[tuple[EntityKind, ...]] = (
     ),
     EntityKind("account", ("account",), ("Account",), build.account, key=keys.account),
     EntityKind("group", ("group",), ("Group",), build.group, key=keys.group),
+    # Devices, endpoints and network interfaces: their IP, and the host when named.
     EntityKind(
-        "device", ("device",), _HOST_LABELS, build.host, key=keys.host, consumed=frozenset({"ip"})
-    ),
-    EntityKind(
-        "endpoint",
-        ("endpoint",),
-        _HOST_LABELS,
-        build.host,
-        key=keys.host,
-        consumed=frozenset({"ip"}),
-    ),
-    EntityKind(
-        "interface",
-        ("network_interface",),
-        _HOST_LABELS,
+        "host",
+        ("device", "endpoint", "network_interface"),
+        ("IP", "Host"),
         build.host,
         key=keys.host,
         consumed=frozenset({"ip"}),
@@ -165,7 +154,6 @@ KINDS: Final[tuple[EntityKind, ...]] = (
     EntityKind("email", ("email_t",), ("Email",), from_text=_email),
 )
 
-BY_NAME: Final[dict[str, EntityKind]] = {kind.name: kind for kind in KINDS}
 # Schema type -> its kind, for the types named in the rows (others resolve by `extends`).
 BY_SCHEMA_TYPE: Final[dict[str, EntityKind]] = {
     schema_type: kind for kind in KINDS for schema_type in kind.schema_types

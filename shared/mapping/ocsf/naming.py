@@ -2,9 +2,10 @@
 
 The rule, in order:
 
-1. The familiar names below (only where rule 2 would say something else), matched on the last two attribute names of the path,
-   then on the last one: `actor.user` -> HAS_PRINCIPAL wherever it sits (at the top,
-   or inside a finding's `evidences[]`), `process.parent_process` -> HAS_PARENT_PROCESS.
+1. The familiar names below (only where rule 2 would say something else), matched on
+   the last two attribute names of the path, then on the last one: `actor.user` ->
+   HAS_PRINCIPAL wherever it sits (at the top, or inside a finding's `evidences[]`),
+   `process.parent_process` -> HAS_PARENT_PROCESS.
 2. Otherwise `HAS_` + the attribute name in upper case: `email.from` -> HAS_FROM,
    `cloud.account` -> HAS_ACCOUNT, `intermediate_ips` -> HAS_INTERMEDIATE_IPS.
 

@@ -29,13 +29,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Final
 
+from shared.mapping.ocsf.kinds import ENTITY_SCALAR_TYPES
+
 TABLES: Final = Path(__file__).with_name("schema_tables")
 ROOT: Final = Path(__file__).resolve().parents[3]
 # The folder of newer schema files, beside the checkout (not in it: 1 MB each).
 DEFAULT_SCHEMAS: Final = ROOT.parent / "shared" / "ocsf-schema"
 
-# Scalar types whose values are entities wherever they appear.
-_ENTITY_SCALARS = frozenset({"ip_t", "email_t"})
 # Object types the walk never enters, though an attribute holds them: OCSF 1.8's
 # `packet_list` carries a flow's raw packets (encoding, offsets, bytes), thousands of
 # them, and names no entity. Walked, each would cost a lookup per field and, past the
@@ -66,7 +66,7 @@ def _version_table(schema: dict[str, Any]) -> dict[str, Any]:
     def keep(type_name: str | None) -> bool:
         if type_name in _OPAQUE_TYPES:
             return False
-        return type_name in object_names or type_name in _ENTITY_SCALARS
+        return type_name in object_names or type_name in ENTITY_SCALAR_TYPES
 
     # Attribute name -> type, for the attributes the walk may follow (whether one holds a
     # list is read from the event itself).
@@ -183,7 +183,7 @@ def _check_opaque(schema: dict[str, Any]) -> None:
         obj = schema["objects"].get(name)
         for attr in _inherited(name, schema["objects"]) if obj else ():
             held = dictionary.get(attr, {}).get("type")
-            if held in schema["objects"] or held in _ENTITY_SCALARS:
+            if held in schema["objects"] or held in ENTITY_SCALAR_TYPES:
                 raise SystemExit(
                     f"OCSF {schema['version']}: `{name}.{attr}` holds `{held}`: "
                     f"the walk must enter `{name}` (schema_gen._OPAQUE_TYPES)"
