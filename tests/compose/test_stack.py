@@ -20,8 +20,8 @@ from tests.compose.conftest import (
     ocsf,
     run_tag,
     user_event_count,
-    wait_for,
 )
+from tests.integration.processes import wait_for
 
 
 def _post_batch(stack: Stack, events: list[dict[str, object]]) -> int:
@@ -31,7 +31,7 @@ def _post_batch(stack: Stack, events: list[dict[str, object]]) -> int:
 
 
 def _all_in_graph(neo4j: Driver, ids: list[str], timeout: float = 180) -> None:
-    wait_for(f"{len(ids)} events in Neo4j", lambda: count_events(neo4j, ids) == len(ids), timeout)
+    wait_for(lambda: count_events(neo4j, ids) == len(ids), timeout, f"{len(ids)} events in Neo4j")
 
 
 def test_every_service_but_the_kafka_ui_comes_up_healthy(running: Stack) -> None:
@@ -91,7 +91,7 @@ def test_two_writers_one_killed_midway_every_event_exactly_once(
     for start in range(0, 1000, 200):
         assert _post_batch(running, events[start : start + 200]) == 202
     # One writer dies hard in the middle: its uncommitted batches go to the other.
-    wait_for("the writers to start writing", lambda: count_events(neo4j, ids) > 0, 60)
+    wait_for(lambda: count_events(neo4j, ids) > 0, 60, "the writers to start writing")
     subprocess.run(["docker", "kill", writers[0]], check=True, capture_output=True)
     for start in range(1000, 2000, 200):
         assert _post_batch(running, events[start : start + 200]) == 202
@@ -130,7 +130,7 @@ def test_graceful_stop_under_load_exits_0_and_duplicates_nothing(
 
     loader = threading.Thread(target=load)
     loader.start()
-    wait_for("the writer to be writing", lambda: count_events(neo4j, ids) > 100, 60)
+    wait_for(lambda: count_events(neo4j, ids) > 100, 60, "the writer to be writing")
     started = time.monotonic()
     running.compose("stop", "graph_writer")
     stop_s = time.monotonic() - started
@@ -162,10 +162,10 @@ def test_kafka_stopped_api_writes_directly_then_returns_to_kafka(
 
     running.compose("stop", "kafka")
     try:
-        wait_for("a direct write (201)", lambda: post_one() == 201, 90)
+        wait_for(lambda: post_one() == 201, 90, "a direct write (201)")
     finally:
         running.compose("start", "kafka")
-    wait_for("Kafka again (202)", lambda: post_one() == 202, 180)
+    wait_for(lambda: post_one() == 202, 180, "Kafka again (202)")
     assert 201 in statuses
     assert statuses[-1] == 202
     _all_in_graph(neo4j, ids)
@@ -180,10 +180,10 @@ def test_writer_not_ready_while_neo4j_is_down_and_ready_after_without_restart(
     assert running.writer_ready(writer) == 200
     running.compose("stop", "neo4j")
     try:
-        wait_for("writer not ready", lambda: running.writer_ready(writer) == 503, 120)
+        wait_for(lambda: running.writer_ready(writer) == 503, 120, "writer not ready")
     finally:
         running.compose("start", "neo4j")
-    wait_for("writer ready again", lambda: running.writer_ready(writer) == 200, 180)
+    wait_for(lambda: running.writer_ready(writer) == 200, 180, "writer ready again")
     after = running.inspect(writer)
     assert after["State"]["StartedAt"] == before
     assert after["RestartCount"] == 0
@@ -202,9 +202,9 @@ def test_observability_prometheus_scrapes_both_services_and_loads_the_rules(
         return {t["labels"]["job"]: t["health"] for t in active}
 
     wait_for(
-        "both services scraped up",
         lambda: {"ingest_api", "graph_writer"} <= {j for j, h in targets().items() if h == "up"},
         120,
+        "both services scraped up",
     )
     with urllib.request.urlopen(base + "/api/v1/rules", timeout=10) as resp:
         groups = json.load(resp)["data"]["groups"]
