@@ -39,6 +39,9 @@ help:
 	@echo "make soak            30-minute soak with writer restarts (docs/soak.md); SOAK_ARGS='--minutes 3'"
 	@echo "make up / down / logs / scale WRITERS=n   docker compose stack (needs a Docker engine)"
 	@echo "make up-observability   the compose stack plus Prometheus (:9090) and Grafana (:3000)"
+	@echo "make engine-up       a private Docker engine (root; for machines without one: deploy/engine.sh)"
+	@echo "make up-local        the compose stack on stand-in images built here (no registry needed)"
+	@echo "make test-compose    the container tests (tests/compose) against that stack"
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

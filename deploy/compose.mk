@@ -69,10 +69,12 @@ COMPOSE_DOCKER_HOST := $(or $(DOCKER_HOST),$(if $(wildcard $(BG_ENGINE_SOCK)),un
 BG_EXTRA_CA_FILES ?= $(wildcard /usr/local/share/ca-certificates/*.crt)
 COMPOSE_TEST_ARGS ?=
 
-.PHONY: engine-up engine-down engine-status stand-ins up-local test-compose
+COMPOSE_TEST_PROJECT ?= bgcompose-test
 
-up up-direct up-observability down logs scale compose-preflight stand-ins up-local test-compose: \
-	export DOCKER_HOST = $(COMPOSE_DOCKER_HOST)
+.PHONY: engine-up engine-down engine-status stand-ins up-local test-compose test-compose-down
+
+up up-direct up-observability down logs scale compose-preflight stand-ins up-local test-compose \
+	test-compose-down: export DOCKER_HOST = $(COMPOSE_DOCKER_HOST)
 up up-direct up-observability up-local test-compose: \
 	export EXTRA_CA_CERTS = $(if $(BG_EXTRA_CA_FILES),$(shell cat $(BG_EXTRA_CA_FILES)))
 
@@ -98,4 +100,10 @@ up-local: stand-ins
 # Container tests (tests/compose, outside `make test`): their own compose project and host
 # ports, stack brought up and removed (-v) by the tests themselves.
 test-compose: install stand-ins
-	$(PY) -m pytest tests/compose -p no:cacheprovider $(COMPOSE_TEST_ARGS)
+	BG_COMPOSE_TEST_PROJECT=$(COMPOSE_TEST_PROJECT) \
+		$(PY) -m pytest tests/compose -p no:cacheprovider $(COMPOSE_TEST_ARGS)
+
+# What the container tests leave if they are killed (they remove their stack themselves).
+test-compose-down:
+	docker compose -p $(COMPOSE_TEST_PROJECT) -f deploy/docker-compose.yml --env-file .env.example \
+		--profile observability down -v --remove-orphans

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A private Docker engine for machines that have none running (CI, a bare Debian box).
-# Usage: deploy/engine.sh up|down|status|env
+# Usage: deploy/engine.sh up|down|status|env|check
 #
 #   up      install what is missing (Debian's docker.io, Compose v2 from Debian trixie's
 #           docker-compose package), start dockerd with its own data-root, exec-root,
@@ -8,6 +8,8 @@
 #   down    stop that dockerd by its pid (its containers stop with it), remove its bridge.
 #   status  exit 0 when it answers, 3 when stopped.
 #   env     print the DOCKER_HOST line to eval: eval "$(deploy/engine.sh env)"
+#   check   exit 0 when this machine can run the engine, else print one line saying why
+#           and exit 4 (CI runs the container tests only then).
 #
 # Needs root (dockerd does). Nothing here touches a system Docker: another socket, another
 # data directory, another bridge. Settings that this kind of machine needs: overlay2 on the
@@ -203,10 +205,32 @@ status() {
   return 3
 }
 
+# What `up` needs of the machine, checked without installing or starting anything.
+check() {
+  local why=""
+  if [[ "$(id -u)" -ne 0 ]]; then
+    why="dockerd needs root"
+  elif ! command -v dockerd >/dev/null 2>&1 && ! command -v apt-get >/dev/null 2>&1; then
+    why="no dockerd and no apt-get to install Debian's docker.io"
+  elif ! command -v ip >/dev/null 2>&1; then
+    why="no ip command (iproute2) to make the engine's bridge"
+  elif ! grep -qw overlay /proc/filesystems && ! modprobe overlay 2>/dev/null; then
+    why="the kernel has no overlay filesystem (overlay2 storage)"
+  elif ! ip link show "$ENGINE_BRIDGE" >/dev/null 2>&1 &&
+    ! { ip link add name bgprobe0 type bridge 2>/dev/null && ip link delete bgprobe0; }; then
+    why="cannot create a network bridge here (no CAP_NET_ADMIN)"
+  fi
+  if [[ -n "$why" ]]; then
+    echo "$why"
+    return 4
+  fi
+}
+
 case "${1:-}" in
   up) up ;;
   down) down ;;
   status) status ;;
   env) echo "export DOCKER_HOST=unix://$ENGINE_SOCK" ;;
-  *) die "usage: $0 up|down|status|env" ;;
+  check) check ;;
+  *) die "usage: $0 up|down|status|env|check" ;;
 esac
