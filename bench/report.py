@@ -120,6 +120,9 @@ def table_rows(results: list[dict[str, Any]]) -> list[list[str]]:
             baseline += f" (batch {d['best_batch_size']})"
         if r["stage"] == 2 and "ingest_cpu_us_per_event" in d:
             measured += f" (ingest_api CPU {d['ingest_cpu_us_per_event']:.0f} us/event)"
+            if "bare_cpu_us_per_event" in d:
+                baseline += f" (producer CPU {d['bare_cpu_us_per_event']:.0f} us/event)"
+                ratio += f" (CPU {d['ingest_cpu_us_per_event'] / d['bare_cpu_us_per_event']:.2f}x)"
         if r["stage"] == 4:
             # Runs before the writer's freshness histogram measured by polling Neo4j.
             p99, p50 = (
@@ -135,7 +138,34 @@ def table_rows(results: list[dict[str, Any]]) -> list[list[str]]:
         )
         if r["stage"] == 3:
             rows += _scaling_rows(r)
+        if r["stage"] == 7:
+            rows += _drain_vs_floor_rows(results, r)
     return rows
+
+
+def _drain_vs_floor_rows(results: list[dict[str, Any]], stage7: dict[str, Any]) -> list[list[str]]:
+    """7b: Neo4j CPU per event of one graph_writer's drain (stage 3) against stage 7's
+    floor: what the whole writer path costs Neo4j beyond the cheapest possible write."""
+    drain = next((r for r in results if r["stage"] == 3 and "error" not in r), None)
+    if drain is None or "median" not in stage7["details"]:
+        return []
+    run = drain["details"]["writers_1"]
+    neo4j_pct, rate = run["cpu"].get("neo4j_cpu_pct"), run["events_per_s"]
+    floor = stage7["details"]["median"]["floor"]["neo4j_us_per_event"]
+    if neo4j_pct is None or not rate or not floor:
+        return []
+    us = 1e4 * neo4j_pct / rate
+    return [
+        [
+            "7b",
+            "Neo4j CPU per event in the graph_writer drain (stage 3) vs the floor (stage 7)",
+            f"{us:,.0f} us/event",
+            f"{floor:,.0f} us/event",
+            f"{us / floor:.2f}x",
+            "<= 1.1x the floor",
+            _verdict(us <= 1.1 * floor),
+        ]
+    ]
 
 
 def _scaling_rows(r: dict[str, Any]) -> list[list[str]]:

@@ -133,7 +133,17 @@ def _stage3(d: dict[str, Any]) -> str:
 
 
 def _stage4(d: dict[str, Any]) -> str:
-    text = _stage4_run(d)
+    text = ""
+    capacity = d.get("capacity")
+    if capacity:
+        text = (
+            f"Capacity first: with the API offered all it takes (closed loop, 32 "
+            f"connections), the writer committed {capacity['events_per_s']:,.0f} events/s "
+            f"over {capacity['measured_s']} s (the API accepted "
+            f"{capacity['api_events_per_s']:,.0f}/s); its backlog drained in "
+            f"{capacity['drain_s']} s. At 70% of it: "
+        )
+    text += _stage4_run(d)
     light = d.get("light")
     if light:
         text += (

@@ -137,8 +137,8 @@ async def stage3(ctx: Context) -> StageResult:
         one,
         baseline,
         ratio,
-        ">= 85%",
-        ratio >= 0.85,
+        ">= 90%",
+        ratio >= 0.90,
         {
             "best_batch_size": best,
             "sweep_events_per_s": {str(k): round(v, 1) for k, v in sweep.items()},
@@ -296,9 +296,15 @@ class _Visibility:
 E2E_EVENTS_PER_REQUEST = 10
 
 
+# The share of the pipeline's capacity stage 4 offers as its heavy rate (issue 28: the
+# latency at 70% of what this machine's pipeline can take, measured first in the run).
+E2E_CAPACITY_SHARE = 0.7
+
+
 async def stage4(ctx: Context) -> StageResult:
-    """The target rate, and first a quarter of it: the latency the pipeline itself adds
-    when the machine has room, beside what it reaches at the rate the target names."""
+    """The pipeline's capacity first (a saturating load, what the writer commits per
+    second), then the latency at the light rate and at 70% of that capacity: what the
+    pipeline itself adds when the machine has room, and near its working point."""
     s = ctx.sizes
     topic = ctx.topic("s4")
     await ctx.graph.wipe()
@@ -308,8 +314,10 @@ async def stage4(ctx: Context) -> StageResult:
         await asyncio.gather(
             api.wait_ready(), writer.wait_ready(check=lambda body: bool(body.get("partitions")))
         )
+        capacity = await _e2e_capacity(ctx, api, writer)
+        heavy_rate = round(capacity["events_per_s"] * E2E_CAPACITY_SHARE)
         light = await _e2e_run(ctx, api, writer, s.e2e_rate / 4, "light")
-        details = await _e2e_run(ctx, api, writer, s.e2e_rate, "target")
+        details = await _e2e_run(ctx, api, writer, heavy_rate, "target")
     met = all(
         run["freshness_p99_ms"] is not None
         and run["freshness_p99_ms"] < 150
@@ -319,7 +327,8 @@ async def stage4(ctx: Context) -> StageResult:
     )
     return StageResult(
         4,
-        f"end to end at {s.e2e_rate:.0f} events/s: received -> committed "
+        f"end to end at {s.e2e_rate / 4:.0f} events/s and at 70% of capacity "
+        f"({heavy_rate:,} events/s): received -> committed "
         "(graph_writer_event_freshness_seconds)",
         "ms p99",
         details["freshness_p99_ms"] or 0.0,
@@ -327,14 +336,80 @@ async def stage4(ctx: Context) -> StageResult:
         None,
         "p99 < 150 ms and p50 < 50 ms (both rates)",
         met,
-        {**details, "light": light},
+        {**details, "light": light, "capacity": capacity},
     )
+
+
+async def _e2e_capacity(ctx: Context, api: Service, writer: Service) -> dict[str, Any]:
+    """Events per second the writer commits while the API is offered all it can take:
+    the pipeline's capacity on this machine (the API and the writer share its cores).
+    Waits for the backlog to drain, so the runs after it start from an empty topic."""
+    settle, seconds = 3.0, max(6.0, ctx.sizes.e2e_seconds / 2)
+    spec = {
+        "port": api.port,
+        "path": "/events/batch",
+        "events_per_request": E2E_EVENTS_PER_REQUEST,
+        "mode": "closed",
+        "connections": 32,
+        "duration_s": settle + seconds,
+        "warmup_s": 1.0,
+        "seed": SEED + 40,
+        "pool": 5_000,
+        "id_prefix": f"{ctx.run_id}-s4-capacity",
+        "api_key": API_KEY,
+    }
+    marks: list[tuple[float, float]] = []
+
+    async def mark_after(delay: float) -> None:
+        await asyncio.sleep(delay)
+        _, text = await http_get("127.0.0.1", writer.port, "/metrics")
+        marks.append((time.monotonic(), _written(text.decode(errors="replace"))))
+
+    started: list[asyncio.Task[None]] = []
+    load = await run_load(
+        spec, on_start=lambda t: started.append(asyncio.create_task(mark_after(settle)))
+    )
+    await mark_after(0)
+    await asyncio.gather(*started)
+    check_errors(load, "stage 4 (capacity)")
+    (t0, written0), (t1, written1) = sorted(marks)
+    drained = await _drained(writer)
+    return {
+        "events_per_s": round((written1 - written0) / (t1 - t0), 1),
+        "api_events_per_s": round(load["events_per_s"], 1),
+        "measured_s": round(t1 - t0, 1),
+        "drain_s": round(drained, 1),
+    }
+
+
+def _written(metrics: str) -> float:
+    for line in metrics.splitlines():
+        if line.startswith("graph_writer_events_written_total "):
+            return float(line.split()[1])
+    return 0.0
+
+
+async def _drained(writer: Service, quiet_s: float = 2.0, limit_s: float = 300.0) -> float:
+    """Seconds until the writer has written nothing new for `quiet_s`: its backlog is gone."""
+    began = last_change = time.monotonic()
+    last = -1.0
+    while time.monotonic() - began < limit_s:
+        _, text = await http_get("127.0.0.1", writer.port, "/metrics")
+        now_written = _written(text.decode(errors="replace"))
+        if now_written != last:
+            last, last_change = now_written, time.monotonic()
+        elif time.monotonic() - last_change >= quiet_s:
+            return last_change - began
+        await asyncio.sleep(0.25)
+    raise RuntimeError(f"stage 4: the writer still had a backlog after {limit_s:.0f}s")
 
 
 async def _e2e_run(
     ctx: Context, api: Service, writer: Service, rate: float, label: str
 ) -> dict[str, Any]:
-    warmup = 2.0
+    # Long enough that the events received during it are committed before the writer's
+    # histograms are read: they would count, late, in the measured window otherwise.
+    warmup = 5.0
     seen = _Visibility(ctx.graph, warmup)
     meter = ctx.meter(ingest=api.pid, writer=writer.pid, harness=os.getpid())
     _, before = await http_get("127.0.0.1", writer.port, "/metrics")
