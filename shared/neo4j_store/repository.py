@@ -152,7 +152,14 @@ class GraphRepository:
 
     async def ensure_schema(self) -> None:
         try:
-            async with self._driver.session(database=self._database) as session:
+            # `IF NOT EXISTS` on a second start makes the server say so for every statement;
+            # the driver would log each as a notification, which is noise, not news.
+            async with self._driver.session(
+                database=self._database,
+                notifications_disabled_classifications=[
+                    neo4j.NotificationDisabledClassification.SCHEMA
+                ],
+            ) as session:
                 for statement in SCHEMA:
                     await (await session.run(statement)).consume()
         except (DriverError, Neo4jError, OSError) as exc:

@@ -1,5 +1,6 @@
 """What a newcomer reads when the services start, as real processes on the real servers:
-one "Running on" each, and a Neo4j not up yet is one INFO line, not a warning."""
+one "Running on" each, a Neo4j not up yet is one INFO line, not a warning, and a schema
+already in place is not announced statement by statement."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ import time
 import uuid
 from pathlib import Path
 
+from neo4j import GraphDatabase
+
+from shared.neo4j_store.repository import SCHEMA
 from tests.conftest import Services
 from tests.integration.processes import free_port, start_api, start_writer
 
@@ -58,3 +62,21 @@ def test_a_neo4j_not_up_yet_is_one_info_line(services: Services, tmp_path: Path)
     assert waiting[0]["level"] == "INFO"
     loud = [line for line in lines if line["level"] in ("WARNING", "ERROR", "CRITICAL")]
     assert loud == []
+
+
+def test_a_schema_already_in_place_is_not_announced(services: Services, tmp_path: Path) -> None:
+    # In place before the writer starts, as on every start but a database's first.
+    auth = (services.neo4j_user, services.neo4j_password)
+    with GraphDatabase.driver(services.neo4j_uri, auth=auth) as driver:
+        for statement in SCHEMA:
+            driver.execute_query(statement)
+    topic = f"startup-{uuid.uuid4().hex[:8]}"
+    writer = start_writer(services, topic, f"{topic}-group", tmp_path)
+    try:
+        writer.wait_ready()
+    finally:
+        writer.close()
+    lines = _lines(writer.log_path.read_text())
+    assert any("Running on" in line["message"] for line in lines), lines
+    notices = [line for line in lines if line.get("logger", "").startswith("neo4j.notifications")]
+    assert notices == []
