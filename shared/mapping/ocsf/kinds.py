@@ -6,6 +6,9 @@ of each kind, which scalar attributes a kind's builder already consumed, how an 
 a builder derives from another kind's object is joined, what the coverage report says a
 kind becomes, and the label allowlist of the graph (shared/mapping/vocabulary.py).
 Adding a kind is adding a row here and, if it needs one, a builder in entities.py.
+What an entity *is* (its key, and where its name is unique) is decided by the builder
+through the keys.py function of the kind's name (keys.user, keys.host, ...), so one
+place holds each identity rule.
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ from typing import Any, Final
 from shared.mapping.fields import Loc
 from shared.mapping.graph_model import Entity
 from shared.mapping.ocsf import entities as build
-from shared.mapping.ocsf import keys
 from shared.mapping.ocsf.entities import Builder, Context
 from shared.mapping.ocsf.naming import HAS_DOMAIN
 from shared.mapping.ocsf.observables import observable_entities, osint_entities
@@ -41,9 +43,6 @@ class EntityKind:
     # Builds entities from a value that is no object: the kind's own scalar type (ip_t),
     # or the string some producers send where OCSF has the object (a URL).
     from_text: TextBuilder | None = None
-    # The keys.py function that keys its main entity (None: the builders of other kinds'
-    # values key it, or it is chosen by the item's `type_id`).
-    key: Callable[..., str | None] | None = None
     # Scalar attributes the builder already turned into entities: the walk skips them.
     consumed: frozenset[str] = _NOTHING
     # Label -> relationship, for an entity the builder derives from the object (a URL's
@@ -90,31 +89,27 @@ KINDS: Final[tuple[EntityKind, ...]] = (
         ("user",),
         ("User", "Account", "Email"),
         build.user,
-        key=keys.user,
         derived={"Account": "HAS_ACCOUNT", "Email": "HAS_EMAIL_ADDR"},
     ),
-    EntityKind("account", ("account",), ("Account",), build.account, key=keys.account),
-    EntityKind("group", ("group",), ("Group",), build.group, key=keys.group),
+    EntityKind("account", ("account",), ("Account",), build.account),
+    EntityKind("group", ("group",), ("Group",), build.group),
+    EntityKind("role", ("iam_role",), ("Role",), build.role),
     # Devices, endpoints and network interfaces: their IP, and the host when named.
     EntityKind(
         "host",
         ("device", "endpoint", "network_interface"),
         ("IP", "Host"),
         build.host,
-        key=keys.host,
         consumed=frozenset({"ip"}),
     ),
-    EntityKind(
-        "process", ("process_entity", "process"), ("Process",), build.process, key=keys.process
-    ),
-    EntityKind("file", ("file",), ("File",), build.file, key=keys.file),
+    EntityKind("process", ("process_entity", "process"), ("Process",), build.process),
+    EntityKind("file", ("file",), ("File",), build.file),
     EntityKind(
         "url",
         ("url",),
         ("Url", "Domain"),
         build.url,
         from_text=_url_text,
-        key=keys.url,
         derived={"Domain": HAS_DOMAIN},
     ),
     EntityKind(
@@ -122,7 +117,6 @@ KINDS: Final[tuple[EntityKind, ...]] = (
         ("_resource", "resource_details"),
         ("Resource", "IP", "Host"),
         build.resource,
-        key=keys.resource,
         consumed=frozenset({"ip"}),
     ),
     EntityKind(
@@ -130,7 +124,6 @@ KINDS: Final[tuple[EntityKind, ...]] = (
         ("managed_entity",),
         ("ManagedEntity",),
         build.managed_entity,
-        key=keys.managed_entity,
     ),
     EntityKind(
         "observable",
@@ -150,7 +143,7 @@ KINDS: Final[tuple[EntityKind, ...]] = (
     EntityKind("cloud", ("cloud",), ("Account",), build.cloud, derived={"Account": "HAS_ACCOUNT"}),
     EntityKind("dns_query", ("dns_query",), ("Domain",), build.dns_query),
     EntityKind("dns_answer", ("dns_answer",), ("IP", "Domain"), build.dns_answer),
-    EntityKind("ip", ("ip_t",), ("IP",), from_text=_ip, key=keys.ip),
+    EntityKind("ip", ("ip_t",), ("IP",), from_text=_ip),
     EntityKind("email", ("email_t",), ("Email",), from_text=_email),
 )
 
