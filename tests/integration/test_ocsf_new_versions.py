@@ -61,7 +61,15 @@ def test_each_new_class_is_stored_with_its_entities_and_schema(
         ("HAS_SOURCE", "IP:10.20.4.17"),
         ("HAS_SOURCE", "Host:admin-ws-3"),
     }
-    assert ("HAS_RESOURCE", "Resource:arn:aws:s3:::billing-exports") in _links(graph, "new-3008")
+    role = "Role:arn:aws:iam::123456789012:role/BillingReader"
+    assert {
+        ("HAS_RESOURCE", "Resource:arn:aws:s3:::billing-exports"),
+        ("HAS_IAM_ROLE", role),
+        ("HAS_UPDATED_ROLE", role),
+    } <= _links(graph, "new-3008")
+    assert graph.value("MATCH (r:Entity:Role {key: $key}) RETURN r.name", key=role) == (
+        "BillingReader"
+    )
     assert ("HAS_SOURCE_PROCESS", "Process@Host:finance-pc-12/4312/excel.exe") in _links(
         graph, "new-1012"
     )

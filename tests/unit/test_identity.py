@@ -271,3 +271,32 @@ def test_one_event_mapped_twice_gives_identical_keys(
     first = _local_event(host, user, address, as_syslog)
     again = _local_event(host, user, address, as_syslog)
     assert [link.entity.key for link in first.links] == [link.entity.key for link in again.links]
+
+
+def _role_management(event_id: str, role: dict[str, Any], **rest: Any) -> GraphEvent:
+    event = {"class_uid": 3008, "metadata": {"version": "1.9.0"}, "iam_role": role, **rest}
+    return to_graph_event(event_id, "ocsf", event, RECEIVED)
+
+
+def test_a_role_by_uid_is_one_role_everywhere() -> None:
+    arn = "arn:aws:iam::123456789012:role/BillingReader"
+    one = _keys(_role_management("a", {"uid": arn, "name": "BillingReader"}), "Role")
+    other = _keys(_role_management("b", {"uid": arn}, device={"hostname": "ws-1"}), "Role")
+    assert one == other == {f"Role:{arn}"}
+
+
+def test_a_role_by_name_is_one_per_account_and_never_shared_without_one() -> None:
+    def role_keys(event_id: str, account: str | None) -> set[str]:
+        role: dict[str, Any] = {"name": "Administrator"}
+        if account is not None:
+            role["account"] = {"uid": account}
+        cloud = {"provider": "AWS"}
+        return _keys(_role_management(event_id, role, cloud=cloud), "Role")
+
+    first, second = role_keys("a", "111111111111"), role_keys("b", "222222222222")
+    assert first == {"Role@Account:aws%2F111111111111/Administrator"}
+    assert second == {"Role@Account:aws%2F222222222222/Administrator"}
+    assert role_keys("c", "111111111111") == first
+    # With no account the name is bound to its one event: no invented link.
+    assert role_keys("d", None) == {"Role@Event:d/Administrator"}
+    assert role_keys("e", None) == {"Role@Event:e/Administrator"}

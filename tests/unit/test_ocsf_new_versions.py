@@ -47,13 +47,16 @@ def test_user_management_names_the_actor_the_user_and_the_source() -> None:
         assert "uid_numeric" not in link.entity.attrs
 
 
-def test_role_management_names_the_actor_and_the_resource() -> None:
+def test_role_management_names_the_actor_the_role_and_the_resource() -> None:
     graph = _map(ROLE_MANAGEMENT)
     assert graph.props["class_uid"] == 3008
     assert graph.props["ocsf_version"] == "1.9.0-dev"
+    role = "Role:arn:aws:iam::123456789012:role/BillingReader"
     assert _links(graph) == {
         ("HAS_PRINCIPAL", "User:AIDAEXAMPLE1"),
         ("HAS_EMAIL_ADDR", "Email:cloud-admin@example.org"),
+        ("HAS_IAM_ROLE", role),
+        ("HAS_UPDATED_ROLE", role),
         ("HAS_RESOURCE", "Resource:arn:aws:s3:::billing-exports"),
         ("HAS_SOURCE", "IP:198.51.100.23"),
     }

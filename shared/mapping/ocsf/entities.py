@@ -112,6 +112,25 @@ def group(obj: dict[str, Any], loc: Loc, ctx: Context) -> Iterator[Entity]:
         yield Entity(key, "Group", "Group", attrs(uid=uid, name=name, domain=domain))
 
 
+def role(obj: dict[str, Any], loc: Loc, ctx: Context) -> Iterator[Entity]:
+    """An IAM role; the account it belongs to (built by the walk on its own) scopes a role
+    known only by name."""
+    read = ctx.read
+    uid, name = read.text(obj, "uid", loc), read.text(obj, "name", loc)
+    account = obj.get("account")
+    account_key = None
+    if isinstance(account, dict):
+        account_loc = (*loc, "account")
+        account_key = keys.account(
+            ctx.cloud_provider,
+            read.text(account, "uid", account_loc),
+            read.text(account, "name", account_loc),
+        )
+    key = keys.role(uid, name, account_key, ctx.scope)
+    if key is not None:
+        yield Entity(key, "Role", "Role", attrs(uid=uid, name=name))
+
+
 def host(obj: dict[str, Any], loc: Loc, ctx: Context) -> Iterator[Entity]:
     """Devices, endpoints and network interfaces: their IP, and the host when named."""
     read = ctx.read

@@ -175,6 +175,17 @@ def account(provider: str | None, uid: str | None, name: str | None) -> str | No
     return global_key("Account", f"{provider.lower()}/{natural}" if provider else natural)
 
 
+def role(uid: str | None, name: str | None, account: str | None, scope: str) -> str | None:
+    """A role's uid (an ARN, a role definition id) names it everywhere; its bare name
+    (`Administrator`, `ReadOnly`) only within its account, else only within the event's
+    scope: two accounts' `Administrator` roles are two roles."""
+    if uid:
+        return global_key("Role", uid)
+    if not name:
+        return None
+    return scoped_key("Role", account or scope, name)
+
+
 def process(
     uid: str | None,
     scope: str,
