@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
@@ -87,7 +87,7 @@ class ConsumeLoop:
             while not stop.is_set():
                 if window.has_room():
                     wait_ms = 0 if window else self._settings.writer_batch_wait_ms
-                    batch = await self._fetch(wait_ms)
+                    batch = await self._fetch(wait_ms, lambda: not window.writing())
                     if batch is not None:
                         window.start(batch, self._store(batch))
                         continue
@@ -104,7 +104,7 @@ class ConsumeLoop:
             # the group reads these records again.
             await window.cancel()
 
-    async def _fetch(self, timeout_ms: int) -> Batch | None:
+    async def _fetch(self, timeout_ms: int, store_idle: Callable[[], bool]) -> Batch | None:
         s = self._settings
         records = await gather_batch(
             self._getmany,
@@ -112,6 +112,7 @@ class ConsumeLoop:
             timeout_ms,
             s.writer_batch_linger_ms / 1000,
             asyncio.get_running_loop().time,
+            store_idle,
         )
         if not records:
             return None

@@ -38,6 +38,10 @@ class InFlightWindow(Generic[B, R]):
     def has_room(self) -> bool:
         return len(self._entries) < self._capacity
 
+    def writing(self) -> bool:
+        """Whether a write is still running (finished ones wait here to be committed)."""
+        return any(not entry.task.done() for entry in self._entries)
+
     def start(self, batch: B, write: Coroutine[Any, Any, R]) -> None:
         self._entries.append(InFlight(batch, asyncio.create_task(write), time.perf_counter()))
 

@@ -84,3 +84,24 @@ async def test_the_linger_counts_from_the_first_record_not_from_the_call() -> No
     batch = await gather_batch(script.fetch, 100, 200, 0.05, script.clock)
     assert batch == [1, 2]  # 0.21 is past 0.15 + 0.05
     assert script.now == pytest.approx(0.2, abs=0.002)
+
+
+@pytest.mark.asyncio
+async def test_with_nothing_being_written_the_batch_goes_with_what_is_buffered() -> None:
+    script = Script([(0.0, [1]), (0.0, [2]), (0.01, [3])])
+    batch = await gather_batch(script.fetch, 100, 200, 0.05, script.clock, lambda: True)
+    assert batch == [1, 2]
+    assert script.now == 0.0  # no linger: Neo4j is idle, waiting would only add latency
+
+
+@pytest.mark.asyncio
+async def test_the_linger_ends_when_the_write_in_flight_ends() -> None:
+    script = Script([(0.0, [1]), (0.01, [2]), (0.02, [3]), (0.04, [4])])
+    # The other batch's write finishes at 0.015: records arriving after that wait for
+    # the next batch, not for the 50 ms linger.
+    batch = await gather_batch(
+        script.fetch, 100, 200, 0.05, script.clock, lambda: script.now >= 0.015
+    )
+    assert batch == [1, 2, 3]
+    assert script.now == pytest.approx(0.02)
+    assert script.arrivals == [(0.04, [4])]
