@@ -87,7 +87,7 @@ class ConsumeLoop:
             while not stop.is_set():
                 if window.has_room():
                     wait_ms = 0 if window else self._settings.writer_batch_wait_ms
-                    batch = await self._fetch(wait_ms, lambda: not window.writing())
+                    batch = await self._fetch(wait_ms, self._store_idle(window))
                     if batch is not None:
                         window.start(batch, self._store(batch))
                         continue
@@ -103,6 +103,13 @@ class ConsumeLoop:
             # Only left over when stopped mid-retry or on an error: never committed, so
             # the group reads these records again.
             await window.cancel()
+
+    def _store_idle(self, window: InFlightWindow[Batch, Written]) -> Callable[[], bool]:
+        """When the linger may end early: when no batch is being written (unless told to
+        linger always)."""
+        if self._settings.writer_linger_when_idle:
+            return lambda: False
+        return lambda: not window.writing()
 
     async def _fetch(self, timeout_ms: int, store_idle: Callable[[], bool]) -> Batch | None:
         s = self._settings

@@ -170,8 +170,12 @@ def test_a_trickle_of_records_is_written_in_few_batches_while_the_batch_lingers(
     tmp_path: Path,
 ) -> None:
     # 20 records sent one by one, 25 ms apart: written as they came, that is about 20
-    # transactions; with a linger longer than the trickle, one or two.
-    writer = start_writer(services, topic, group, tmp_path, WRITER_BATCH_LINGER_MS="2000")
+    # transactions; with a linger longer than the trickle, held even with Neo4j idle,
+    # one or two.
+    writer = start_writer(
+        services, topic, group, tmp_path,
+        WRITER_BATCH_LINGER_MS="2000", WRITER_LINGER_WHEN_IDLE="true",
+    )  # fmt: skip
     writers.append(writer)
     writer.wait_ready()
 
