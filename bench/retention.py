@@ -16,7 +16,6 @@ import argparse
 import asyncio
 import json
 import os
-import re
 import subprocess
 import sys
 import time
@@ -38,6 +37,7 @@ from bench.backends import (
 )
 from bench.events import EventGenerator
 from bench.infra import ROOT, BenchEnv, Service, free_port, http_get
+from bench.stages_common import metric_value
 from shared.kafka_io.codec import EventRecord
 
 DAYS = 30
@@ -76,11 +76,6 @@ async def _until(
             raise TimeoutError(f"still {value} after {limit_s} s")
         await asyncio.sleep(0.2)
         value = await probe()
-
-
-def _metric(text: str, name: str) -> float:
-    match = re.search(rf"^{re.escape(name)} ([0-9.e+-]+)$", text, re.MULTILINE)
-    return float(match.group(1)) if match else 0.0
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -150,10 +145,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             _, metrics = await http_get("127.0.0.1", port, "/metrics")
         finally:
             await writer.stop()
-        dead_letters = _metric(metrics.decode(), "graph_writer_dead_letters_total")
+        dead_letters = metric_value(metrics.decode(), "graph_writer_dead_letters_total")
         writer_log = writer.log_path.read_text(errors="replace")
-        events_deleted = _metric(done.stdout, 'graph_retention_deleted_total{kind="event"}')
-        duration = _metric(done.stdout, "graph_retention_duration_seconds")
+        events_deleted = metric_value(done.stdout, 'graph_retention_deleted_total{kind="event"}')
+        duration = metric_value(done.stdout, "graph_retention_duration_seconds")
         new_events = await _value(
             graph, "MATCH (e:Event) WHERE e.id STARTS WITH 'new-' RETURN count(e)"
         )
@@ -171,10 +166,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "retention_exit": done.returncode,
             "events_deleted": int(events_deleted),
             "entities_deleted": int(
-                _metric(done.stdout, 'graph_retention_deleted_total{kind="entity"}')
+                metric_value(done.stdout, 'graph_retention_deleted_total{kind="entity"}')
             ),
             "relationships_deleted": int(
-                _metric(done.stdout, 'graph_retention_deleted_total{kind="relationship"}')
+                metric_value(done.stdout, 'graph_retention_deleted_total{kind="relationship"}')
             ),
             "retention_seconds": round(duration, 2),
             "events_deleted_per_s": round(events_deleted / duration) if duration else None,

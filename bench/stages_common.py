@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -209,6 +210,13 @@ def latency(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "cpu": runs[-1].get("cpu", {}),
         "client_cpu_pct": round(runs[-1]["client_cpu_pct"], 1),
     }
+
+
+def metric_value(text: str, name: str) -> float:
+    """The value of one sample (`name` with its labels, if any) in a Prometheus exposition
+    text; 0 when the process has not exported it yet."""
+    match = re.search(rf"^{re.escape(name)} ([0-9.e+-]+)$", text, re.MULTILINE)
+    return float(match.group(1)) if match else 0.0
 
 
 def histogram_means(text: str, names: tuple[str, ...], before: str = "") -> dict[str, float]:

@@ -31,6 +31,7 @@ from bench.stages_common import (
     histogram_buckets,
     histogram_means,
     histogram_quantile,
+    metric_value,
     pct,
 )
 from graph_writer.settings import GraphWriterSettings
@@ -383,10 +384,7 @@ async def _e2e_capacity(ctx: Context, api: Service, writer: Service) -> dict[str
 
 
 def _written(metrics: str) -> float:
-    for line in metrics.splitlines():
-        if line.startswith("graph_writer_events_written_total "):
-            return float(line.split()[1])
-    return 0.0
+    return metric_value(metrics, "graph_writer_events_written_total")
 
 
 async def _drained(writer: Service, quiet_s: float = 2.0, limit_s: float = 300.0) -> float:
