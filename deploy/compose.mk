@@ -31,15 +31,15 @@ compose-preflight:
 	@test -f $(COMPOSE_ENV_FILE) || { cp .env.example $(COMPOSE_ENV_FILE) && echo "created $(COMPOSE_ENV_FILE) from .env.example"; }
 
 up: compose-preflight
-	$(COMPOSE) up -d --build --remove-orphans --wait --wait-timeout $(COMPOSE_WAIT_TIMEOUT)
+	$(WITH_CA) $(COMPOSE) up -d --build --remove-orphans --wait --wait-timeout $(COMPOSE_WAIT_TIMEOUT)
 	@echo "ingest_api: http://localhost:8001  kafka-ui: http://localhost:8080  neo4j: http://localhost:7474"
 
 up-direct: compose-preflight
-	$(COMPOSE_DIRECT) up -d --build --remove-orphans --wait --wait-timeout $(COMPOSE_WAIT_TIMEOUT) neo4j ingest_api
+	$(WITH_CA) $(COMPOSE_DIRECT) up -d --build --remove-orphans --wait --wait-timeout $(COMPOSE_WAIT_TIMEOUT) neo4j ingest_api
 
 # The `observability` profile's services (prometheus, grafana) start only here.
 up-observability: compose-preflight
-	$(COMPOSE) --profile observability up -d --build --remove-orphans --wait --wait-timeout $(COMPOSE_WAIT_TIMEOUT)
+	$(WITH_CA) $(COMPOSE) --profile observability up -d --build --remove-orphans --wait --wait-timeout $(COMPOSE_WAIT_TIMEOUT)
 	@echo "ingest_api: http://localhost:8001  prometheus: http://localhost:9090  grafana: http://localhost:3000"
 
 # With the profile named, down also removes prometheus and grafana when they run.
@@ -56,7 +56,7 @@ scale: compose-preflight
 	@parts=$$(sed -n "s/^KAFKA_TOPIC_PARTITIONS=//p" $(COMPOSE_ENV_FILE) | tail -n 1); parts=$${parts:-6}; \
 	if [ "$(WRITERS)" -gt "$$parts" ]; then \
 		echo "warning: WRITERS=$(WRITERS) > KAFKA_TOPIC_PARTITIONS=$$parts: $$(( $(WRITERS) - parts )) writer(s) will sit idle" >&2; fi
-	$(COMPOSE) up -d --no-recreate --scale graph_writer=$(WRITERS) graph_writer
+	$(WITH_CA) $(COMPOSE) up -d --no-recreate --scale graph_writer=$(WRITERS) graph_writer
 
 # ---------------------------------------------------------------------------- no registry
 # On a machine with no Docker engine and no image registry (CI here): deploy/engine.sh runs
@@ -75,8 +75,9 @@ COMPOSE_TEST_PROJECT ?= bgcompose-test
 
 up up-direct up-observability down logs scale compose-preflight stand-ins up-local test-compose \
 	test-compose-down: export DOCKER_HOST = $(COMPOSE_DOCKER_HOST)
-up up-direct up-observability up-local test-compose: \
-	export EXTRA_CA_CERTS = $(if $(BG_EXTRA_CA_FILES),$(shell cat $(BG_EXTRA_CA_FILES)))
+# Their PEM text reaches compose through the shell: make's $(shell) would join its lines,
+# and pip would then trust none of them. An EXTRA_CA_CERTS already set is kept.
+WITH_CA = EXTRA_CA_CERTS="$${EXTRA_CA_CERTS-$$(cat /dev/null $(BG_EXTRA_CA_FILES))}"
 
 engine-up:
 	deploy/engine.sh up
@@ -93,14 +94,14 @@ stand-ins: compose-preflight
 # The stand-ins, then exactly what `make up` runs (Kafka UI has no stand-in: every other
 # service by name).
 up-local: stand-ins
-	$(COMPOSE) up -d --build --remove-orphans --wait --wait-timeout $(COMPOSE_WAIT_TIMEOUT) \
+	$(WITH_CA) $(COMPOSE) up -d --build --remove-orphans --wait --wait-timeout $(COMPOSE_WAIT_TIMEOUT) \
 		kafka kafka-init neo4j ingest_api graph_writer
 	@echo "ingest_api: http://localhost:8001  neo4j: http://localhost:7474 (no Kafka UI: no stand-in image)"
 
 # Container tests (tests/compose, outside `make test`): their own compose project and host
 # ports, stack brought up and removed (-v) by the tests themselves.
 test-compose: install stand-ins
-	BG_COMPOSE_TEST_PROJECT=$(COMPOSE_TEST_PROJECT) \
+	$(WITH_CA) BG_COMPOSE_TEST_PROJECT=$(COMPOSE_TEST_PROJECT) \
 		$(PY) -m pytest tests/compose -p no:cacheprovider $(COMPOSE_TEST_ARGS)
 
 # What the container tests leave if they are killed (they remove their stack themselves).
