@@ -300,3 +300,12 @@ def test_a_role_by_name_is_one_per_account_and_never_shared_without_one() -> Non
     # With no account the name is bound to its one event: no invented link.
     assert role_keys("d", None) == {"Role@Event:d/Administrator"}
     assert role_keys("e", None) == {"Role@Event:e/Administrator"}
+
+
+def test_a_role_s_malformed_account_is_reported_dropped_once() -> None:
+    role = {"name": "Administrator", "account": {"uid": ["111111111111"]}}
+    event = _role_management("a", role, cloud={"provider": "AWS"})
+    paths = [field.path for field in event.dropped]
+    assert paths.count("iam_role.account.uid") == 1, paths
+    # Without a usable account the name stays bound to its event.
+    assert _keys(event, "Role") == {"Role@Event:a/Administrator"}
