@@ -199,6 +199,26 @@ def test_a_trickle_of_records_is_written_in_few_batches_while_the_batch_lingers(
     assert 1 <= batches <= 3, metrics
 
 
+def test_a_record_does_not_wait_out_the_linger_while_neo4j_is_idle(
+    services: Services,
+    graph: Graph,
+    topic: str,
+    group: str,
+    writers: list[ServiceProcess],
+    tmp_path: Path,
+) -> None:
+    # The longest linger allowed, and the default rule: nothing else is being written, so
+    # the one record goes at once instead of 5 s later.
+    writer = start_writer(services, topic, group, tmp_path, WRITER_BATCH_LINGER_MS="5000")
+    writers.append(writer)
+    writer.wait_ready()
+    sent = time.monotonic()
+    asyncio.run(produce(services.kafka_bootstrap, topic, [record_for("alone", event_for(1))]))
+    wait_for(lambda: event_count(graph) >= 1, 30, "the record in Neo4j")
+    assert time.monotonic() - sent < 2.5
+    assert_exact_graph(graph, 1)
+
+
 def test_poison_record_goes_to_the_dlq_and_the_rest_is_written(
     services: Services,
     graph: Graph,
