@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import statistics
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,7 @@ from bench.infra import (
     BenchEnv,
     CpuMeter,
     Service,
+    cpu_seconds,
     free_port,
     pid_listening_on,
     run_load,
@@ -176,6 +179,25 @@ async def metered_load(ctx: Context, spec: dict[str, Any], **pids: int | None) -
     result = await run_load(spec, on_start=lambda _t: meter.start())
     result["cpu"] = meter.stop()
     return result
+
+
+async def neo4j_settled(
+    pid: int | None, below: float = 0.10, window_s: float = 2.0, limit_s: float = 180.0
+) -> dict[str, float] | None:
+    """Waits until Neo4j uses less than `below` of a core over `window_s`: what an earlier
+    stage left it to do (checkpointing and collecting a wiped graph) would otherwise land
+    in the next stage's figures. Seconds waited and the last window's share of a core;
+    None without Neo4j's pid."""
+    if pid is None:
+        return None
+    began = time.monotonic()
+    while True:
+        before, t0 = cpu_seconds(pid), time.monotonic()
+        await asyncio.sleep(window_s)
+        share = (cpu_seconds(pid) - before) / (time.monotonic() - t0)
+        waited = time.monotonic() - began
+        if share < below or waited >= limit_s:
+            return {"waited_s": round(waited, 1), "neo4j_core_share": round(share, 3)}
 
 
 def check_errors(result: dict[str, Any], what: str) -> None:

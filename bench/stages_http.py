@@ -61,8 +61,10 @@ async def stage1(ctx: Context) -> StageResult:
         ingest_rps,
         trivial_rps,
         ratio,
-        ">= 55%",
-        ratio >= 0.55,
+        # Issue 28 sets no target for a single POST: reported with its ladder (what each
+        # step of a request costs), as round two's ">= 55%" is no longer the question.
+        "- (reported)",
+        None,
         {
             "ingest": latency(runs["ingest"]),
             "trivial": latency(runs["trivial"]),
