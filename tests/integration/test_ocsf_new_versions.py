@@ -70,6 +70,18 @@ def test_each_new_class_is_stored_with_its_entities_and_schema(
     assert graph.value("MATCH (r:Entity:Role {key: $key}) RETURN r.name", key=role) == (
         "BillingReader"
     )
+    # What an analyst reads back: the role as an entity of the event, by both links.
+    read_back = direct_client.get("/events/new-3008")
+    assert read_back.status_code == 200, read_back.text
+    roles = {
+        (e["relationship"], e["type"], e["properties"].get("name"))
+        for e in read_back.json()["entities"]
+        if e["key"] == role
+    }
+    assert roles == {
+        ("HAS_IAM_ROLE", "Role", "BillingReader"),
+        ("HAS_UPDATED_ROLE", "Role", "BillingReader"),
+    }
     assert ("HAS_SOURCE_PROCESS", "Process@Host:finance-pc-12/4312/excel.exe") in _links(
         graph, "new-1012"
     )
