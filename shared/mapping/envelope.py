@@ -10,6 +10,7 @@ from typing import Any, Final, Literal
 import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.core.name_uuid import uuid5_text
 from shared.mapping.placeholders import is_placeholder
 
 SourceFormat = Literal["ocsf", "cef", "syslog"]
@@ -54,7 +55,7 @@ def resolve_event_id(envelope: Envelope, idempotency_key: str | None) -> EventId
         if content_id is not None:
             return EventId(content_id, named=True)
     if idempotency_key:
-        return EventId(str(uuid.uuid5(_IDEMPOTENCY_NAMESPACE, idempotency_key)), named=True)
+        return EventId(uuid5_text(_IDEMPOTENCY_NAMESPACE, idempotency_key), named=True)
     return EventId(str(uuid.uuid4()), named=False)
 
 
@@ -83,7 +84,7 @@ def content_event_id(event: dict[str, Any]) -> str | None:
     scope = "\x1f".join(
         str(part) for part in (name or "", class_uid, uid, _content_digest(event, class_uid))
     )
-    return str(uuid.uuid5(_CONTENT_NAMESPACE, scope))
+    return uuid5_text(_CONTENT_NAMESPACE, scope)
 
 
 def _content_digest(event: dict[str, Any], class_uid: object) -> str:
