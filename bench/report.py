@@ -310,8 +310,11 @@ STATIC_METHOD = """\
 - Closed-loop stages report latency at saturation (mostly queueing: connections /
   throughput). Stage 4 is open loop: requests (POST /events/batch of 10 events, as a
   log shipper sends) are scheduled at a fixed rate regardless of answers and latency
-  counts from the scheduled time; it runs at a quarter of the target rate first, then
-  at the target rate, against the same services.
+  counts from the scheduled time. It waits for Neo4j to settle (under 10% of a core over
+  2 s), measures the pipeline's capacity (closed loop, the writer's committed events/s),
+  then runs at 500 events/s and at 70% of that capacity, against the same services; the
+  latency is the writer's `graph_writer_event_freshness_seconds`, a 1 s visibility poll
+  only cross-checks it.
 - CPU: utime+stime deltas from `/proc/<pid>/stat` (100% = one core) for the service
   processes and for the Kafka and Neo4j JVMs (found by their listening ports).
 - Stage 3 and 5 baselines call `GraphRepository.write_events` from the harness with
