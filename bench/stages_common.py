@@ -16,7 +16,6 @@ from bench.infra import (
     BenchEnv,
     CpuMeter,
     Service,
-    cpu_seconds,
     free_port,
     pid_listening_on,
     run_load,
@@ -192,9 +191,10 @@ async def neo4j_settled(
         return None
     began = time.monotonic()
     while True:
-        before, t0 = cpu_seconds(pid), time.monotonic()
+        meter = CpuMeter({"neo4j": pid})
+        meter.start()
         await asyncio.sleep(window_s)
-        share = (cpu_seconds(pid) - before) / (time.monotonic() - t0)
+        share = meter.stop()["neo4j_cpu_pct"] / 100
         waited = time.monotonic() - began
         if share < below or waited >= limit_s:
             return {"waited_s": round(waited, 1), "neo4j_core_share": round(share, 3)}
