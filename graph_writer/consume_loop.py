@@ -83,11 +83,12 @@ class ConsumeLoop:
         window: InFlightWindow[Batch, Written] = InFlightWindow(
             self._settings.writer_batches_in_flight
         )
+        store_idle = self._store_idle(window)
         try:
             while not stop.is_set():
                 if window.has_room():
                     wait_ms = 0 if window else self._settings.writer_batch_wait_ms
-                    batch = await self._fetch(wait_ms, self._store_idle(window))
+                    batch = await self._fetch(wait_ms, store_idle)
                     if batch is not None:
                         window.start(batch, self._store(batch))
                         continue
