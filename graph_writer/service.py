@@ -6,8 +6,8 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import KafkaError
@@ -15,6 +15,7 @@ from hypercorn.asyncio import serve
 from hypercorn.config import Config
 
 from graph_writer import metrics
+from graph_writer.client_close import close_within
 from graph_writer.consume_loop import ConsumeLoop
 from graph_writer.dead_letters import DeadLetterPublisher
 from graph_writer.health_server import create_health_app
@@ -100,8 +101,8 @@ async def _start_kafka_clients(
         await dlq_producer.start()
     except BaseException:
         deadline = asyncio.get_running_loop().time() + settings.kafka_request_timeout_ms / 1000
-        await _bounded(dlq_producer.stop(), deadline)
-        await _bounded(consumer.stop(), deadline)
+        await close_within(dlq_producer.stop(), deadline)
+        await close_within(consumer.stop(), deadline)
         raise
     return consumer, dlq_producer, consume_loop
 
@@ -137,8 +138,10 @@ async def _consume(
         return 0
     finally:
         # Leaving the group lets the others take our partitions without a session timeout.
-        await _bounded(consumer.stop(), deadline)
-        await _bounded(dlq_producer.stop(), deadline)
+        try:
+            await close_within(consumer.stop(), deadline)
+        finally:
+            await close_within(dlq_producer.stop(), deadline)
 
 
 async def _schema(repository: GraphRepository, status: WriterStatus) -> GraphRepository:
@@ -208,16 +211,6 @@ async def _until_ok(
                 await stop.wait()
         backoff = min(backoff * 2, settings.writer_backoff_max_s)
     return None
-
-
-async def _bounded(awaitable: Coroutine[Any, Any, None], deadline: float) -> None:
-    # Even past the deadline, give a close one second: it is what releases the sockets.
-    deadline = max(deadline, asyncio.get_running_loop().time() + 1.0)
-    try:
-        async with asyncio.timeout_at(deadline):
-            await awaitable
-    except (KafkaError, TimeoutError, OSError) as exc:
-        log.warning("client did not close cleanly: %s", type(exc).__name__)
 
 
 async def _serve_health(

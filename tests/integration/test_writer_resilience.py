@@ -192,6 +192,40 @@ def test_sigterm_while_kafka_refuses_the_consumer_exits_zero_promptly(
     assert time.monotonic() - begun < 5
 
 
+def test_sigterm_after_kafka_went_away_exits_zero_and_closes_its_clients(
+    services: Services,
+    graph: Graph,
+    topic: str,
+    group: str,
+    writers: Writers,
+) -> None:
+    """The broker stops under a running writer; the stop that follows is still clean."""
+    if not services.controllable:
+        pytest.skip("needs the local Kafka to stop and start")
+    one_partition(services, topic)
+    writer = writers.start(WRITER_BACKOFF_MAX_S="1")
+    writer.wait_ready(60)
+    produce_events(services, topic, "gone", range(20))
+    wait_for(lambda: committed(services, topic, group) == 20, 60, "the 20 commits")
+    services.control("kafka", "stop")
+    try:
+        # Long enough for the fetcher to notice and sit in its retry backoff.
+        time.sleep(3)
+        assert writer.proc.poll() is None, writer.log()
+        begun = time.monotonic()
+        writer.signal(signal.SIGTERM)
+        code = writer.wait_exit(30)
+        took = time.monotonic() - begun
+    finally:
+        services.control("kafka", "start")
+    log = writer.log()
+    assert code == 0, log
+    assert "Traceback" not in log, log
+    assert "Unclosed" not in log, log
+    assert took < 15, log
+    assert_exact_graph(graph, 20)
+
+
 def test_writer_started_while_kafka_is_down_waits_and_then_consumes(
     services: Services,
     graph: Graph,
