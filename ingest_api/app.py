@@ -78,20 +78,30 @@ def _lifespan(
         try:
             repository = GraphRepository(driver, settings.neo4j_database)
             try:
-                await repository.ensure_schema()
+                # The driver bounds only the TCP connect by it: a server that takes the
+                # connection and never answers would hold start-up for the driver's 60 s
+                # acquisition deadline, and in Kafka mode nothing here needs Neo4j yet.
+                async with asyncio.timeout(settings.neo4j_connect_timeout_s):
+                    await repository.ensure_schema()
             except StoreUntrusted:
                 # Trust is configuration: waiting cannot fix it, so the service refuses to
                 # start rather than sit not-ready with the reason buried in its log.
                 raise
-            except StoreUnavailable as exc:
+            except (StoreUnavailable, TimeoutError) as exc:
                 # The direct path retries the schema. With Kafka, events are still taken
                 # and a Neo4j still starting is no news; without Kafka, nothing is.
                 level = logging.INFO if settings.use_kafka else logging.WARNING
-                log.log(level, "waiting for Neo4j (the direct path retries it): %s", exc)
+                why = exc if isinstance(exc, StoreUnavailable) else "no answer in time"
+                log.log(level, "waiting for Neo4j (the direct path retries it): %s", why)
             if publisher is not None:
                 await publisher.connect()
                 probe = asyncio.create_task(publisher.probe_forever(), name="kafka-probe")
-            dispatcher = EventDispatcher(repository, publisher, settings.fallback_enabled)
+            dispatcher = EventDispatcher(
+                repository,
+                publisher,
+                settings.fallback_enabled,
+                settings.duplicate_lookup_timeout_s,
+            )
             in_flight = InFlightLimiter(settings.max_in_flight_events)
             metrics.IN_FLIGHT_EVENTS.set_function(lambda: in_flight.in_flight)
             yield {

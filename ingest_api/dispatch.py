@@ -22,10 +22,6 @@ log = logging.getLogger(__name__)
 
 Route = Literal["kafka", "direct"]
 
-# The duplicate lookup of the Kafka path is a courtesy to the client: a slow Neo4j must not
-# hold the request, which Kafka alone makes durable.
-DUPLICATE_LOOKUP_TIMEOUT_S = 1.0
-
 
 class NothingDurable(BlueprintError):
     """Neither Kafka nor Neo4j took the events; the client should retry later."""
@@ -65,11 +61,12 @@ class EventDispatcher:
         repository: GraphRepository,
         publisher: KafkaPublisher | None,
         fallback_enabled: bool,
+        duplicate_lookup_timeout_s: float,
     ) -> None:
         self._repository = repository
         self._publisher = publisher
         self._fallback_enabled = fallback_enabled
-        self._stored_ids = StoredIdLookup(repository.existing_event_ids, DUPLICATE_LOOKUP_TIMEOUT_S)
+        self._stored_ids = StoredIdLookup(repository.existing_event_ids, duplicate_lookup_timeout_s)
 
     async def submit(self, events: Sequence[AcceptedEvent], request_id: str | None) -> Dispatched:
         """Return only when every event is durable or refused for good, with each outcome.

@@ -33,6 +33,9 @@ class IngestApiSettings(Neo4jSettings, KafkaSettings):
     graceful_timeout_s: float = Field(default=10.0, gt=0)
     fallback_enabled: bool = True
     kafka_send_timeout_s: float = Field(default=5.0, gt=0)
+    # The Kafka path's "duplicate" answer is a courtesy: a slow Neo4j must not hold a
+    # request that Kafka alone makes durable. Past it the answer is "duplicate": null.
+    duplicate_lookup_timeout_s: float = Field(default=1.0, gt=0, le=30)
     kafka_linger_ms: int = Field(default=5, ge=0, le=1_000)
     kafka_max_batch_bytes: int = Field(default=1_048_576, ge=16_384)
     # The producer's cap on one request, hence on one record (aiokafka max_request_size).

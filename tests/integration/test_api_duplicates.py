@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import socket
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -11,6 +14,7 @@ from starlette.testclient import TestClient
 from ingest_api.app import create_app
 from tests.conftest import Graph, Services
 from tests.integration.conftest import api_settings
+from tests.integration.kafka_helpers import read_all
 from tests.samples import ocsf_authentication
 
 
@@ -96,6 +100,31 @@ def test_kafka_mode_without_neo4j_answers_duplicate_unknown(
         # A fresh id needs no lookup: it cannot have been stored before.
         assert _answer(client, {"event": {"class_uid": 1001}})["duplicate"] is False
     assert "cannot tell re-sent events" in caplog.text
+
+
+def test_kafka_mode_waits_on_a_silent_neo4j_only_as_long_as_configured(
+    services: Services, topic: str
+) -> None:
+    # A Neo4j that takes the connection and never answers: only the lookup's own
+    # timeout ends the wait, not the driver's connect timeout.
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        settings = api_settings(
+            services,
+            use_kafka=True,
+            kafka_topic_input=topic,
+            neo4j_uri=f"bolt://127.0.0.1:{silent.getsockname()[1]}",
+            neo4j_connect_timeout_s=4.0,
+            duplicate_lookup_timeout_s=0.5,
+        )
+        with TestClient(create_app(settings)) as client:
+            begun = time.monotonic()
+            body = _answer(client, _envelope("silent-graph"))
+            took = time.monotonic() - begun
+    assert body["duplicate"] is None
+    assert 0.4 < took < 3, took
+    # Taken all the same: the record is in Kafka.
+    records = asyncio.run(read_all(services.kafka_bootstrap, topic, 1, timeout_ms=3000))
+    assert len(records) == 1
 
 
 def test_kafka_mode_concurrent_posts_each_get_their_own_answer(
