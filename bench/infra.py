@@ -29,6 +29,9 @@ class BenchEnv:
     neo4j_user: str
     neo4j_password: str
     neo4j_database: str
+    # The local Neo4j's debug.log (deploy/local/services.sh puts it under BG_LOCAL_DIR),
+    # read for its checkpoints; None when the bench runs against a server elsewhere.
+    neo4j_debug_log: Path | None = None
 
     @classmethod
     def from_environ(cls) -> BenchEnv:
@@ -43,6 +46,7 @@ class BenchEnv:
             neo4j_user=env.get("NEO4J_USER", "neo4j"),
             neo4j_password=env.get("NEO4J_PASSWORD", "blueprintgraph"),
             neo4j_database=env.get("NEO4J_DATABASE", "neo4j"),
+            neo4j_debug_log=_neo4j_debug_log(env),
         )
 
     def service_env(self, topic: str, group: str, **extra: str) -> dict[str, str]:
@@ -59,6 +63,14 @@ class BenchEnv:
             "LOG_LEVEL": "INFO",
             **extra,
         }
+
+
+def _neo4j_debug_log(env: os._Environ[str]) -> Path | None:
+    named = env.get("NEO4J_DEBUG_LOG")
+    if named:
+        return Path(named)
+    local = env.get("BG_LOCAL_DIR")
+    return Path(local) / "neo4j" / "logs" / "debug.log" if local else None
 
 
 def free_port() -> int:

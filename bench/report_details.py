@@ -174,8 +174,17 @@ def _stage4_run(d: dict[str, Any]) -> str:
         f"WRITER_BATCH_WAIT_MS={d['writer_batch_wait_ms']}; writer mean batch "
         f"{d['writer_mean_batch']} events, mean Neo4j write {d['writer_mean_write_ms']} ms. "
         f"CPU {_cpu_text(d['cpu'])}, "
-        f"load generator {d['client_cpu_pct']:.0f}%."
+        f"load generator {d['client_cpu_pct']:.0f}%." + _checkpoint_text(d.get("neo4j_checkpoints"))
     )
+
+
+def _checkpoint_text(found: list[dict[str, Any]] | None) -> str:
+    if found is None:
+        return ""  # runs before checkpoints were read, or a Neo4j whose log is elsewhere
+    if not found:
+        return " No Neo4j checkpoint during it."
+    each = ", ".join(f"{c['database']} {c['seconds']} s at {c['started'][11:19]}" for c in found)
+    return f" Neo4j checkpoints during it (commits stall while one runs): {each}."
 
 
 def _stage4_rate(d: dict[str, Any]) -> str:

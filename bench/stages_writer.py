@@ -22,6 +22,7 @@ from bench.infra import (
     run_load,
     running,
 )
+from bench.neo4j_checkpoints import checkpoints, overlapping
 from bench.stages_common import (
     API_KEY,
     SEED,
@@ -444,8 +445,10 @@ async def _e2e_run(
         "emit_acks": True,
         "api_key": API_KEY,
     }
+    began = datetime.now(UTC)
     load = await run_load(spec, on_start=on_start, on_ack=seen.on_ack)
     cpu = meter.stop()
+    stalls = _checkpoints_during(ctx, began, datetime.now(UTC))
     seen.load_done.set()
     await poll_task
     if after_warmup:
@@ -460,7 +463,28 @@ async def _e2e_run(
             seen, load, text.decode(errors="replace"), before.decode(errors="replace")
         ),
         "cpu": cpu,
+        "neo4j_checkpoints": stalls,
     }
+
+
+def _checkpoints_during(
+    ctx: Context, start: datetime, end: datetime
+) -> list[dict[str, Any]] | None:
+    """Neo4j's checkpoints during a phase (warm-up included), or None when its log is not
+    at hand: a checkpoint stalls commits, and sets the p99 of the phase it falls in."""
+    path = ctx.env.neo4j_debug_log
+    if path is None or not path.is_file():
+        return None
+    found = overlapping(checkpoints(path.read_text(errors="replace")), start, end)
+    return [
+        {
+            "database": c.database,
+            "trigger": c.trigger,
+            "started": c.started.isoformat(),
+            "seconds": c.seconds,
+        }
+        for c in found
+    ]
 
 
 def _freshness(buckets: list[tuple[float, float]]) -> dict[str, Any]:
