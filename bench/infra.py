@@ -11,7 +11,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -65,7 +65,7 @@ class BenchEnv:
         }
 
 
-def _neo4j_debug_log(env: os._Environ[str]) -> Path | None:
+def _neo4j_debug_log(env: Mapping[str, str]) -> Path | None:
     named = env.get("NEO4J_DEBUG_LOG")
     if named:
         return Path(named)
